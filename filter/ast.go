@@ -1,0 +1,225 @@
+package filter
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Expr is a node of a parsed filter. Every node prints back, with String, to
+// filter text that parses to the same tree.
+type Expr interface {
+	// Pos is the byte offset of the node's first character in the source.
+	Pos() int
+	String() string
+	exprNode()
+}
+
+// BinaryExpr is X and Y, X or Y, or X xor Y.
+type BinaryExpr struct {
+	X        Expr
+	OpPos    int   // offset of the operator; for an implicit and, of Y
+	Op       Token // AND, OR or XOR
+	Implicit bool  // an "and" that was not written: two adjacent terms
+	Y        Expr
+}
+
+// NotExpr is "not X" or "!X".
+type NotExpr struct {
+	NotPos int
+	Bang   bool // written "!"
+	X      Expr
+}
+
+// ParenExpr is a parenthesised expression.
+type ParenExpr struct {
+	Lparen int
+	X      Expr
+}
+
+// AttrExpr is name[.modifier]:value, with the value already read for the
+// attribute's kind, so that evaluating it never fails.
+type AttrExpr struct {
+	NamePos int
+	Name    string   // the full attribute name, never an abbreviation
+	Mod     Modifier // ModNone when no modifier was written
+	ModText string   // the modifier as written (is, equals, ...), "" for none
+	Value   string   // as written, unquoted
+	Kind    Kind     // what the attribute holds
+
+	Time   time.Time      // KindDate: the instant the value names
+	Num    float64        // KindNumber, and numeric UDAs
+	NumOK  bool           // Num holds the value
+	Bool   bool           // KindBool
+	Ranges []IDRange      // id:1,3,5-7 and depends:1,2
+	UUIDs  []string       // depends: and uuid references among the values
+	Re     *regexp.Regexp // regex and word modifiers
+}
+
+// TagExpr is +tag or -tag, for an ordinary or a virtual tag.
+type TagExpr struct {
+	TagPos  int
+	Include bool // + rather than -
+	Name    string
+	Virtual bool // Name is a virtual tag
+}
+
+// IDExpr is a run of adjacent id terms: 1 3 5-7 is one OR-ed group.
+type IDExpr struct {
+	IDPos  int
+	Ranges []IDRange
+}
+
+// IDRange is an inclusive range of ids; a single id has Lo == Hi.
+type IDRange struct{ Lo, Hi int64 }
+
+// UUIDExpr is a full UUID or a prefix of at least eight hex digits.
+type UUIDExpr struct {
+	UUIDPos int
+	Prefix  string // lower case
+}
+
+// WordExpr is a bare word or a quoted phrase, searched for in the
+// description and the annotations.
+type WordExpr struct {
+	WordPos int
+	Text    string
+	Quoted  bool
+}
+
+// RegexExpr is /pattern/, matched against the description and annotations.
+type RegexExpr struct {
+	RegexPos int
+	Pattern  string
+	Re       *regexp.Regexp
+}
+
+func (e *BinaryExpr) Pos() int { return e.X.Pos() }
+func (e *NotExpr) Pos() int    { return e.NotPos }
+func (e *ParenExpr) Pos() int  { return e.Lparen }
+func (e *AttrExpr) Pos() int   { return e.NamePos }
+func (e *TagExpr) Pos() int    { return e.TagPos }
+func (e *IDExpr) Pos() int     { return e.IDPos }
+func (e *UUIDExpr) Pos() int   { return e.UUIDPos }
+func (e *WordExpr) Pos() int   { return e.WordPos }
+func (e *RegexExpr) Pos() int  { return e.RegexPos }
+
+func (*BinaryExpr) exprNode() {}
+func (*NotExpr) exprNode()    {}
+func (*ParenExpr) exprNode()  {}
+func (*AttrExpr) exprNode()   {}
+func (*TagExpr) exprNode()    {}
+func (*IDExpr) exprNode()     {}
+func (*UUIDExpr) exprNode()   {}
+func (*WordExpr) exprNode()   {}
+func (*RegexExpr) exprNode()  {}
+
+// precedence of an operator, loosest first; terms bind tightest.
+func precedence(e Expr) int {
+	if b, ok := e.(*BinaryExpr); ok {
+		switch b.Op {
+		case XOR:
+			return 1
+		case OR:
+			return 2
+		}
+		return 3
+	}
+	return 5
+}
+
+// operand prints a child, in parentheses when the tree (built by hand rather
+// than parsed) binds it looser than its parent would.
+func operand(e Expr, parent int, right bool) string {
+	p := precedence(e)
+	if p < parent || right && p == parent {
+		return "(" + e.String() + ")"
+	}
+	return e.String()
+}
+
+func (e *BinaryExpr) String() string {
+	p := precedence(e)
+	x, y := operand(e.X, p, false), operand(e.Y, p, true)
+	if e.Implicit {
+		return x + " " + y
+	}
+	return x + " " + e.Op.String() + " " + y
+}
+
+func (e *NotExpr) String() string {
+	x := e.X.String()
+	if _, ok := e.X.(*BinaryExpr); ok {
+		x = "(" + x + ")"
+	}
+	if e.Bang {
+		return "!" + x
+	}
+	return "not " + x
+}
+
+func (e *ParenExpr) String() string { return "(" + e.X.String() + ")" }
+
+func (e *AttrExpr) String() string {
+	name := e.Name
+	if e.ModText != "" {
+		name += "." + e.ModText
+	}
+	if e.Value == "" {
+		return name + ":"
+	}
+	return name + ":" + quoteValue(e.Value)
+}
+
+func (e *TagExpr) String() string {
+	if e.Include {
+		return "+" + e.Name
+	}
+	return "-" + e.Name
+}
+
+func (e *IDExpr) String() string { return formatRanges(e.Ranges) }
+
+func formatRanges(rs []IDRange) string {
+	var b strings.Builder
+	for i, r := range rs {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strconv.FormatInt(r.Lo, 10))
+		if r.Hi != r.Lo {
+			b.WriteByte('-')
+			b.WriteString(strconv.FormatInt(r.Hi, 10))
+		}
+	}
+	return b.String()
+}
+
+func (e *UUIDExpr) String() string { return e.Prefix }
+
+func (e *WordExpr) String() string {
+	if e.Quoted {
+		return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(e.Text) + `"`
+	}
+	return e.Text
+}
+
+func (e *RegexExpr) String() string { return "/" + e.Pattern + "/" }
+
+// Walk calls fn for e and every node below it, depth first, until fn
+// returns false for a node (its children are then skipped).
+func Walk(e Expr, fn func(Expr) bool) {
+	if e == nil || !fn(e) {
+		return
+	}
+	switch n := e.(type) {
+	case *BinaryExpr:
+		Walk(n.X, fn)
+		Walk(n.Y, fn)
+	case *NotExpr:
+		Walk(n.X, fn)
+	case *ParenExpr:
+		Walk(n.X, fn)
+	}
+}

@@ -1,0 +1,93 @@
+package filter
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	backlog "github.com/agent-backlog/backlog"
+)
+
+// twelveTerms is a realistic 12-term filter touching every kind of term.
+const twelveTerms = `project:web +bug -docs priority.above:L due.before:eow status:pending ` +
+	`description.has:login agent.none: -BLOCKED entry.after:2020-01-01 (+next or urgency.over:2) "fix"`
+
+func BenchmarkParse12Terms(b *testing.B) {
+	opts := Options{Now: now}
+	for b.Loop() {
+		if _, err := Parse(twelveTerms, opts); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// manyTasks makes n tasks with a spread of projects, tags, dates and text.
+func manyTasks(n int) []*backlog.Task {
+	r := rand.New(rand.NewPCG(1, 2))
+	projects := []string{"web", "web.ui", "api", "infra", "docs", ""}
+	tags := []string{"bug", "docs", "next", "perf", "ux"}
+	words := []string{"fix", "login", "page", "cache", "build", "deploy", "refactor", "tests", "docs", "api"}
+	ts := make([]*backlog.Task, n)
+	for i := range ts {
+		t := &backlog.Task{
+			ID:          int64(i + 1),
+			UUID:        fmt.Sprintf("%08x-0000-4000-8000-%012x", r.Uint32(), i),
+			Description: words[r.IntN(len(words))] + " the " + words[r.IntN(len(words))] + " " + words[r.IntN(len(words))],
+			Status:      backlog.StatusPending,
+			Project:     projects[r.IntN(len(projects))],
+			Priority:    backlog.Priority([]string{"", "L", "M", "H"}[r.IntN(4)]),
+			Entry:       now.Add(-time.Duration(r.IntN(1000)) * time.Hour),
+		}
+		if r.IntN(10) == 0 {
+			t.Status = backlog.StatusCompleted
+		}
+		for _, tag := range tags {
+			if r.IntN(4) == 0 {
+				t.Tags = append(t.Tags, tag)
+			}
+		}
+		if r.IntN(2) == 0 {
+			t.Due = now.Add(time.Duration(r.IntN(400)-200) * time.Hour)
+		}
+		if i > 0 && r.IntN(10) == 0 {
+			t.Depends = []string{ts[r.IntN(i)].UUID}
+		}
+		ts[i] = t
+	}
+	return ts
+}
+
+func BenchmarkEvaluate100kTasks(b *testing.B) {
+	tasks := manyTasks(100_000)
+	e, err := Parse(twelveTerms, Options{Now: now})
+	if err != nil {
+		b.Fatal(err)
+	}
+	g := backlog.NewIndex(tasks)
+	m := Compile(e, Env{Now: now, Graph: g})
+	n := 0
+	for b.Loop() {
+		n = 0
+		for _, t := range tasks {
+			if m(t) {
+				n++
+			}
+		}
+	}
+	b.ReportMetric(float64(n), "matches")
+}
+
+func BenchmarkEvaluateWordSearch100kTasks(b *testing.B) {
+	tasks := manyTasks(100_000)
+	e, err := Parse("login or DEPLOY", Options{Now: now})
+	if err != nil {
+		b.Fatal(err)
+	}
+	m := Compile(DefaultScope(e), Env{Now: now})
+	for b.Loop() {
+		for _, t := range tasks {
+			m(t)
+		}
+	}
+}

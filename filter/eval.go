@@ -1,0 +1,587 @@
+package filter
+
+import (
+	"slices"
+	"strings"
+	"time"
+
+	backlog "github.com/agent-backlog/backlog"
+)
+
+// Env is what evaluation needs beyond the task itself.
+type Env struct {
+	// Now is the clock; its Location is the local zone for calendar days.
+	Now time.Time
+	// Graph answers dependency questions and the latest id. It may be nil
+	// when NeedsGraph reports false; a nil Graph knows no other task.
+	Graph backlog.Graph
+}
+
+// Matcher reports whether a task matches a compiled filter.
+type Matcher func(t *backlog.Task) bool
+
+// Compile turns a parsed filter into a Matcher. A nil Expr matches every task.
+// Compiling does the per-filter work (calendar bounds, case folding) once, so
+// that matching a task costs only the comparisons.
+func Compile(e Expr, env Env) Matcher {
+	if env.Graph == nil {
+		env.Graph = backlog.NewIndex(nil)
+	}
+	if e == nil {
+		return func(*backlog.Task) bool { return true }
+	}
+	c := newCompiler(env)
+	return c.compile(e)
+}
+
+// NeedsGraph reports whether evaluating e asks about other tasks
+// (dependencies, urgency, the latest id), so that a caller can skip building
+// a Graph when it does not.
+func NeedsGraph(e Expr) bool {
+	needs := false
+	Walk(e, func(n Expr) bool {
+		switch n := n.(type) {
+		case *TagExpr:
+			switch n.Name {
+			case "BLOCKED", "UNBLOCKED", "BLOCKING", "READY", "LATEST":
+				needs = needs || n.Virtual
+			}
+		case *AttrExpr:
+			needs = needs || n.Name == "urgency" || n.Name == "depends" && len(n.Ranges) > 0
+		}
+		return !needs
+	})
+	return needs
+}
+
+type compiler struct {
+	env Env
+	// Calendar bounds in the local zone, each the start of a span.
+	today, tomorrow, yesterday, dueEnd time.Time
+	week, nextWeek                      time.Time
+	month, nextMonth                    time.Time
+	quarter, nextQuarter                time.Time
+	year, nextYear                      time.Time
+}
+
+func newCompiler(env Env) *compiler {
+	now := env.Now
+	y, m, d := now.Date()
+	loc := now.Location()
+	c := &compiler{env: env}
+	c.today = time.Date(y, m, d, 0, 0, 0, 0, loc)
+	c.tomorrow = c.today.AddDate(0, 0, 1)
+	c.yesterday = c.today.AddDate(0, 0, -1)
+	c.dueEnd = c.today.AddDate(0, 0, 7)
+	c.week = c.today.AddDate(0, 0, -((int(now.Weekday()) + 6) % 7))
+	c.nextWeek = c.week.AddDate(0, 0, 7)
+	c.month = time.Date(y, m, 1, 0, 0, 0, 0, loc)
+	c.nextMonth = c.month.AddDate(0, 1, 0)
+	c.quarter = time.Date(y, (m-1)/3*3+1, 1, 0, 0, 0, 0, loc)
+	c.nextQuarter = c.quarter.AddDate(0, 3, 0)
+	c.year = time.Date(y, 1, 1, 0, 0, 0, 0, loc)
+	c.nextYear = c.year.AddDate(1, 0, 0)
+	return c
+}
+
+func (c *compiler) compile(e Expr) Matcher {
+	switch n := e.(type) {
+	case *BinaryExpr:
+		x, y := c.compile(n.X), c.compile(n.Y)
+		switch n.Op {
+		case OR:
+			return func(t *backlog.Task) bool { return x(t) || y(t) }
+		case XOR:
+			return func(t *backlog.Task) bool { return x(t) != y(t) }
+		}
+		return func(t *backlog.Task) bool { return x(t) && y(t) }
+	case *NotExpr:
+		return not(c.compile(n.X))
+	case *ParenExpr:
+		return c.compile(n.X)
+	case *TagExpr:
+		var m Matcher
+		if n.Virtual {
+			m = c.virtual(n.Name)
+		} else {
+			name := n.Name
+			m = func(t *backlog.Task) bool { return t.HasTag(name) }
+		}
+		if !n.Include {
+			return not(m)
+		}
+		return m
+	case *IDExpr:
+		rs := n.Ranges
+		return func(t *backlog.Task) bool { return inRanges(t.ID, rs) }
+	case *UUIDExpr:
+		prefix := n.Prefix
+		return func(t *backlog.Task) bool { return strings.HasPrefix(t.UUID, prefix) }
+	case *WordExpr:
+		needle := fold(n.Text)
+		return func(t *backlog.Task) bool {
+			return anyText(t, func(s string) bool { return containsFold(s, needle) })
+		}
+	case *RegexExpr:
+		re := n.Re
+		return func(t *backlog.Task) bool { return anyText(t, re.MatchString) }
+	case *AttrExpr:
+		return c.attr(n)
+	}
+	panic("filter: unknown node")
+}
+
+func not(m Matcher) Matcher { return func(t *backlog.Task) bool { return !m(t) } }
+
+func inRanges(id int64, rs []IDRange) bool {
+	for _, r := range rs {
+		if r.Lo <= id && id <= r.Hi {
+			return true
+		}
+	}
+	return false
+}
+
+// anyText applies pred to the description and then to each annotation.
+func anyText(t *backlog.Task, pred func(string) bool) bool {
+	if pred(t.Description) {
+		return true
+	}
+	for i := range t.Annotations {
+		if pred(t.Annotations[i].Description) {
+			return true
+		}
+	}
+	return false
+}
+
+// virtual returns the matcher of a virtual tag.
+func (c *compiler) virtual(name string) Matcher {
+	now, g := c.env.Now, c.env.Graph
+	status := func(s backlog.Status) Matcher {
+		return func(t *backlog.Task) bool { return t.EffectiveStatus(now) == s }
+	}
+	dueIn := func(from, to time.Time) Matcher {
+		return func(t *backlog.Task) bool {
+			return t.IsLive() && !t.Due.IsZero() && !t.Due.Before(from) && t.Due.Before(to)
+		}
+	}
+	switch name {
+	case "PENDING":
+		return status(backlog.StatusPending)
+	case "COMPLETED":
+		return status(backlog.StatusCompleted)
+	case "DELETED":
+		return status(backlog.StatusDeleted)
+	case "WAITING":
+		return status(backlog.StatusWaiting)
+	case "RECURRING", "TEMPLATE", "PARENT":
+		return status(backlog.StatusRecurring)
+	case "ACTIVE":
+		return func(t *backlog.Task) bool { return t.IsLive() && !t.Start.IsZero() }
+	case "BLOCKED":
+		return g.Blocked
+	case "UNBLOCKED":
+		return not(g.Blocked)
+	case "BLOCKING":
+		return g.Blocking
+	case "READY":
+		return func(t *backlog.Task) bool {
+			return t.EffectiveStatus(now) == backlog.StatusPending && !g.Blocked(t) &&
+				(t.Scheduled.IsZero() || !t.Scheduled.After(now))
+		}
+	case "OVERDUE":
+		return func(t *backlog.Task) bool { return t.IsLive() && !t.Due.IsZero() && t.Due.Before(now) }
+	case "DUE":
+		return dueIn(c.today, c.dueEnd)
+	case "TODAY", "DUETODAY":
+		return dueIn(c.today, c.tomorrow)
+	case "YESTERDAY":
+		return dueIn(c.yesterday, c.today)
+	case "TOMORROW":
+		return dueIn(c.tomorrow, c.tomorrow.AddDate(0, 0, 1))
+	case "WEEK":
+		return dueIn(c.week, c.nextWeek)
+	case "MONTH":
+		return dueIn(c.month, c.nextMonth)
+	case "QUARTER":
+		return dueIn(c.quarter, c.nextQuarter)
+	case "YEAR":
+		return dueIn(c.year, c.nextYear)
+	case "ANNOTATED":
+		return func(t *backlog.Task) bool { return len(t.Annotations) > 0 }
+	case "TAGGED":
+		return func(t *backlog.Task) bool { return len(t.Tags) > 0 }
+	case "PROJECT":
+		return func(t *backlog.Task) bool { return t.Project != "" }
+	case "PRIORITY":
+		return func(t *backlog.Task) bool { return t.Priority != "" }
+	case "SCHEDULED":
+		return func(t *backlog.Task) bool { return !t.Scheduled.IsZero() }
+	case "UNTIL":
+		return func(t *backlog.Task) bool { return !t.Until.IsZero() }
+	case "INSTANCE", "CHILD":
+		return func(t *backlog.Task) bool { return t.Parent != "" }
+	case "CLAIMED":
+		return func(t *backlog.Task) bool { return t.IsLive() && t.Agent != "" }
+	case "DOC":
+		return func(t *backlog.Task) bool { return t.HasDoc }
+	case "UDA":
+		return func(t *backlog.Task) bool { return len(t.Extra) > 0 }
+	case "LATEST":
+		return func(t *backlog.Task) bool { return t.ID > 0 && t.ID == g.LatestID() }
+	}
+	panic("filter: unknown virtual tag " + name)
+}
+
+// attr returns the matcher of an attribute term.
+func (c *compiler) attr(e *AttrExpr) Matcher {
+	switch e.Kind {
+	case KindDate:
+		return c.date(e, dateGetter(e.Name))
+	case KindNumber:
+		return c.number(e, c.numberGetter(e.Name))
+	case KindBool:
+		return boolean(e, boolGetter(e.Name))
+	case KindList:
+		return c.list(e)
+	case KindUDA:
+		return c.mixed(e)
+	}
+	return c.str(e, c.stringGetter(e))
+}
+
+func dateGetter(name string) func(*backlog.Task) time.Time {
+	switch name {
+	case "due":
+		return func(t *backlog.Task) time.Time { return t.Due }
+	case "scheduled":
+		return func(t *backlog.Task) time.Time { return t.Scheduled }
+	case "wait":
+		return func(t *backlog.Task) time.Time { return t.Wait }
+	case "until":
+		return func(t *backlog.Task) time.Time { return t.Until }
+	case "entry":
+		return func(t *backlog.Task) time.Time { return t.Entry }
+	case "modified":
+		return func(t *backlog.Task) time.Time { return t.Modified }
+	case "start":
+		return func(t *backlog.Task) time.Time { return t.Start }
+	case "end":
+		return func(t *backlog.Task) time.Time { return t.End }
+	}
+	panic("filter: no date attribute " + name)
+}
+
+func (c *compiler) date(e *AttrExpr, get func(*backlog.Task) time.Time) Matcher {
+	absent := func(t *backlog.Task) bool { return get(t).IsZero() }
+	if e.Value == "" {
+		switch e.Mod {
+		case ModIsnt, ModNot, ModAny:
+			return not(absent)
+		}
+		return absent
+	}
+	v := e.Time
+	from := time.Date(v.Year(), v.Month(), v.Day(), 0, 0, 0, 0, v.Location())
+	to := from.AddDate(0, 0, 1)
+	sameDay := func(t *backlog.Task) bool {
+		d := get(t)
+		return !d.IsZero() && !d.Before(from) && d.Before(to)
+	}
+	is := func(t *backlog.Task) bool { d := get(t); return !d.IsZero() && d.Equal(v) }
+	switch e.Mod {
+	case ModIs:
+		return is
+	case ModIsnt:
+		return not(is)
+	case ModNot:
+		return not(sameDay)
+	case ModBefore:
+		return func(t *backlog.Task) bool { d := get(t); return !d.IsZero() && d.Before(v) }
+	case ModAfter:
+		return func(t *backlog.Task) bool { d := get(t); return !d.IsZero() && d.After(v) }
+	case ModBy:
+		return func(t *backlog.Task) bool { d := get(t); return !d.IsZero() && !d.After(v) }
+	case ModNoneOf:
+		return absent
+	case ModAny:
+		return not(absent)
+	}
+	return sameDay
+}
+
+func (c *compiler) numberGetter(name string) func(*backlog.Task) (float64, bool) {
+	switch name {
+	case "id":
+		return func(t *backlog.Task) (float64, bool) { return float64(t.ID), true }
+	case "urgency":
+		now, g := c.env.Now, c.env.Graph
+		return func(t *backlog.Task) (float64, bool) {
+			return backlog.Urgency(t, now, g.Blocked(t), g.Blocking(t)), true
+		}
+	}
+	return func(t *backlog.Task) (float64, bool) {
+		f, ok := t.Extra[name].(float64)
+		return f, ok
+	}
+}
+
+func (c *compiler) number(e *AttrExpr, get func(*backlog.Task) (float64, bool)) Matcher {
+	present := func(t *backlog.Task) bool { _, ok := get(t); return ok }
+	if e.Value == "" || e.Mod == ModNoneOf || e.Mod == ModAny {
+		switch e.Mod {
+		case ModIsnt, ModNot, ModAny:
+			return present
+		}
+		return not(present)
+	}
+	eq := func(t *backlog.Task) bool {
+		f, ok := get(t)
+		if !ok {
+			return false
+		}
+		if e.Ranges != nil {
+			return f == float64(int64(f)) && inRanges(int64(f), e.Ranges)
+		}
+		return f == e.Num
+	}
+	v := e.Num
+	switch e.Mod {
+	case ModIsnt, ModNot:
+		return not(eq)
+	case ModBefore:
+		return func(t *backlog.Task) bool { f, ok := get(t); return ok && f < v }
+	case ModAfter:
+		return func(t *backlog.Task) bool { f, ok := get(t); return ok && f > v }
+	case ModBy:
+		return func(t *backlog.Task) bool { f, ok := get(t); return ok && f <= v }
+	}
+	return eq
+}
+
+func boolGetter(name string) func(*backlog.Task) (bool, bool) {
+	if name == "has_doc" {
+		// A task without a doc has has_doc absent, as it prints.
+		return func(t *backlog.Task) (bool, bool) { return t.HasDoc, t.HasDoc }
+	}
+	return func(t *backlog.Task) (bool, bool) {
+		b, ok := t.Extra[name].(bool)
+		return b, ok
+	}
+}
+
+func boolean(e *AttrExpr, get func(*backlog.Task) (bool, bool)) Matcher {
+	present := func(t *backlog.Task) bool { _, ok := get(t); return ok }
+	if e.Value == "" || e.Mod == ModNoneOf || e.Mod == ModAny {
+		switch e.Mod {
+		case ModIsnt, ModNot, ModAny:
+			return present
+		}
+		return not(present)
+	}
+	want := e.Bool
+	eq := func(t *backlog.Task) bool { b, _ := get(t); return b == want }
+	if e.Mod == ModIsnt || e.Mod == ModNot {
+		return not(eq)
+	}
+	return eq
+}
+
+func (c *compiler) stringGetter(e *AttrExpr) func(*backlog.Task) string {
+	now := c.env.Now
+	switch e.Name {
+	case "uuid":
+		return func(t *backlog.Task) string { return t.UUID }
+	case "description":
+		return func(t *backlog.Task) string { return t.Description }
+	case "status":
+		return func(t *backlog.Task) string { return string(t.EffectiveStatus(now)) }
+	case "project":
+		return func(t *backlog.Task) string { return t.Project }
+	case "priority":
+		return func(t *backlog.Task) string { return string(t.Priority) }
+	case "recur":
+		return func(t *backlog.Task) string { return t.Recur }
+	case "parent":
+		return func(t *backlog.Task) string { return t.Parent }
+	case "agent":
+		return func(t *backlog.Task) string { return t.Agent }
+	}
+	name := e.Name
+	return func(t *backlog.Task) string {
+		s, _ := t.Extra[name].(string)
+		return s
+	}
+}
+
+// str matches string-like attributes: plain strings, description, status,
+// project and priority, each with its own plain match and ordering.
+func (c *compiler) str(e *AttrExpr, get func(*backlog.Task) string) Matcher {
+	v := e.Value
+	present := func(t *backlog.Task) bool { return get(t) != "" }
+	// search applies a text predicate to the attribute, or for description
+	// to the description and its annotations.
+	search := func(pred func(string) bool) Matcher {
+		if e.Kind == KindText {
+			return func(t *backlog.Task) bool { return anyText(t, pred) }
+		}
+		return func(t *backlog.Task) bool { s := get(t); return s != "" && pred(s) }
+	}
+	var plain Matcher
+	switch {
+	case v == "":
+		plain = not(present)
+	case e.Kind == KindProject:
+		plain = func(t *backlog.Task) bool {
+			p := get(t)
+			return p == v || len(p) > len(v) && p[len(v)] == '.' && strings.HasPrefix(p, v)
+		}
+	case e.Kind == KindStatus || e.Kind == KindPriority:
+		plain = func(t *backlog.Task) bool { return get(t) == v }
+	default:
+		plain = func(t *backlog.Task) bool { return strings.HasPrefix(get(t), v) }
+	}
+	is := func(t *backlog.Task) bool { return get(t) == v }
+	cmp := func(t *backlog.Task) (int, bool) {
+		s := get(t)
+		if e.Kind == KindPriority {
+			return backlog.Priority(s).Rank() - backlog.Priority(v).Rank(), true
+		}
+		return strings.Compare(s, v), s != ""
+	}
+	fv := fold(v)
+	switch e.Mod {
+	case ModIs:
+		return is
+	case ModIsnt:
+		return not(is)
+	case ModNot:
+		return not(plain)
+	case ModBefore:
+		return func(t *backlog.Task) bool { r, ok := cmp(t); return ok && r < 0 }
+	case ModAfter:
+		return func(t *backlog.Task) bool { r, ok := cmp(t); return ok && r > 0 }
+	case ModBy:
+		return func(t *backlog.Task) bool { r, ok := cmp(t); return ok && r <= 0 }
+	case ModNoneOf:
+		return not(present)
+	case ModAny:
+		return present
+	case ModHas:
+		return search(func(s string) bool { return containsFold(s, fv) })
+	case ModHasnt:
+		return not(search(func(s string) bool { return containsFold(s, fv) }))
+	case ModStartsWith:
+		return func(t *backlog.Task) bool { s := get(t); return s != "" && hasPrefixFold(s, fv) }
+	case ModEndsWith:
+		return func(t *backlog.Task) bool { s := get(t); return s != "" && hasSuffixFold(s, fv) }
+	case ModWord:
+		return search(e.Re.MatchString)
+	case ModNoWord:
+		return not(search(e.Re.MatchString))
+	case ModRegex:
+		return search(e.Re.MatchString)
+	}
+	return plain
+}
+
+// list matches tags and depends: membership, presence, and text tests that
+// hold when any element passes.
+func (c *compiler) list(e *AttrExpr) Matcher {
+	var get func(*backlog.Task) []string
+	var member func(*backlog.Task) bool
+	vals := strings.Split(e.Value, ",")
+	if e.Name == "tags" {
+		get = func(t *backlog.Task) []string { return t.Tags }
+		member = func(t *backlog.Task) bool {
+			for _, v := range vals {
+				if t.HasTag(v) {
+					return true
+				}
+			}
+			return false
+		}
+	} else {
+		g := c.env.Graph
+		get = func(t *backlog.Task) []string { return t.Depends }
+		member = func(t *backlog.Task) bool {
+			for _, d := range t.Depends {
+				for _, u := range e.UUIDs {
+					if strings.HasPrefix(d, u) {
+						return true
+					}
+				}
+				if e.Ranges != nil {
+					if id, ok := g.IDOf(d); ok && inRanges(id, e.Ranges) {
+						return true
+					}
+				}
+			}
+			return false
+		}
+	}
+	present := func(t *backlog.Task) bool { return len(get(t)) > 0 }
+	anyElem := func(pred func(string) bool) Matcher {
+		return func(t *backlog.Task) bool { return slices.ContainsFunc(get(t), pred) }
+	}
+	if e.Value == "" {
+		switch e.Mod {
+		case ModIsnt, ModNot, ModAny:
+			return present
+		}
+		return not(present)
+	}
+	fv := fold(e.Value)
+	switch e.Mod {
+	case ModIsnt, ModNot, ModHasnt:
+		return not(member)
+	case ModStartsWith:
+		return anyElem(func(s string) bool { return hasPrefixFold(s, fv) })
+	case ModEndsWith:
+		return anyElem(func(s string) bool { return hasSuffixFold(s, fv) })
+	case ModWord, ModRegex:
+		return anyElem(e.Re.MatchString)
+	case ModNoWord:
+		return not(anyElem(e.Re.MatchString))
+	}
+	return member
+}
+
+// mixed matches a UDA whose values have several JSON types: each task's
+// value is compared by its own type.
+func (c *compiler) mixed(e *AttrExpr) Matcher {
+	name := e.Name
+	asString := c.str(e, func(t *backlog.Task) string {
+		switch v := t.Extra[name].(type) {
+		case string:
+			return v
+		case bool:
+			if v {
+				return "true"
+			}
+			return "false"
+		}
+		return ""
+	})
+	if !e.NumOK {
+		return func(t *backlog.Task) bool {
+			if _, isNum := t.Extra[name].(float64); isNum {
+				// A number never equals or orders against a non-number;
+				// the negating forms hold, as for a missing value.
+				return e.Mod.negates() || e.Mod == ModAny
+			}
+			return asString(t)
+		}
+	}
+	asNumber := c.number(e, func(t *backlog.Task) (float64, bool) {
+		f, ok := t.Extra[name].(float64)
+		return f, ok
+	})
+	return func(t *backlog.Task) bool {
+		if _, isNum := t.Extra[name].(float64); isNum {
+			return asNumber(t)
+		}
+		return asString(t)
+	}
+}
