@@ -85,3 +85,11 @@ func (ix *Index) IDOf(uuid string) (int64, bool) {
 	id, ok := ix.ids[uuid]
 	return id, ok
 }
+
+// NewGraph builds a Graph from what a store can query cheaply, without
+// loading every task: live holds the UUIDs of live tasks that some task
+// depends on, blocking the UUIDs that some live task depends on, ids the ids
+// of those depended-on tasks, and latest the highest id.
+func NewGraph(live, blocking map[string]bool, ids map[string]int64, latest int64) *Index {
+	return &Index{live: live, blocking: blocking, ids: ids, latest: latest}
+}

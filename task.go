@@ -36,7 +36,7 @@ func ParseStatus(s string) (Status, error) {
 	return "", Invalidf("status must be pending, completed, deleted, recurring or waiting, got %q", s)
 }
 
-// Priority is H, M, L or empty (none). Priorities order '' < L < M < H.
+// Priority is H, M, L or empty (none). Priorities order ” < L < M < H.
 type Priority string
 
 // The priorities.

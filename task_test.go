@@ -165,7 +165,9 @@ func TestCloneSharesNothing(t *testing.T) {
 }
 
 func TestIndexAnswersDependencyQuestions(t *testing.T) {
-	u := func(n byte) string { return "00000000-0000-4000-8000-0000000000" + string([]byte{'0' + n/10, '0' + n%10}) }
+	u := func(n byte) string {
+		return "00000000-0000-4000-8000-0000000000" + string([]byte{'0' + n/10, '0' + n%10})
+	}
 	tasks := []*Task{
 		{ID: 1, UUID: u(1), Status: StatusPending},
 		{ID: 2, UUID: u(2), Status: StatusPending, Depends: []string{u(1)}},

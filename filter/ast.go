@@ -134,7 +134,7 @@ func precedence(e Expr) int {
 func operand(e Expr, parent int, right bool) string {
 	p := precedence(e)
 	if p < parent || right && p == parent {
-		return "(" + e.String() + ")"
+		return parenthesize(e.String())
 	}
 	return e.String()
 }
@@ -151,7 +151,7 @@ func (e *BinaryExpr) String() string {
 func (e *NotExpr) String() string {
 	x := e.X.String()
 	if _, ok := e.X.(*BinaryExpr); ok {
-		x = "(" + x + ")"
+		x = parenthesize(x)
 	}
 	if e.Bang {
 		return "!" + x
@@ -159,7 +159,27 @@ func (e *NotExpr) String() string {
 	return "not " + x
 }
 
-func (e *ParenExpr) String() string { return "(" + e.X.String() + ")" }
+func (e *ParenExpr) String() string { return parenthesize(e.X.String()) }
+
+// parenthesize writes inner in parentheses, with a space before the ")"
+// when the last term of inner would otherwise read it as its own (a word
+// with an unbalanced "(", such as "f(").
+func parenthesize(inner string) string {
+	var s Scanner
+	s.Init(inner + ")")
+	lastPos, lastTok := -1, EOF
+	for {
+		pos, tok, _ := s.Scan()
+		if tok == EOF {
+			break
+		}
+		lastPos, lastTok = pos, tok
+	}
+	if lastTok == RPAREN && lastPos == len(inner) {
+		return "(" + inner + ")"
+	}
+	return "(" + inner + " )"
+}
 
 func (e *AttrExpr) String() string {
 	name := e.Name

@@ -58,10 +58,10 @@ type compiler struct {
 	env Env
 	// Calendar bounds in the local zone, each the start of a span.
 	today, tomorrow, yesterday, dueEnd time.Time
-	week, nextWeek                      time.Time
-	month, nextMonth                    time.Time
-	quarter, nextQuarter                time.Time
-	year, nextYear                      time.Time
+	week, nextWeek                     time.Time
+	month, nextMonth                   time.Time
+	quarter, nextQuarter               time.Time
+	year, nextYear                     time.Time
 }
 
 func newCompiler(env Env) *compiler {
@@ -118,7 +118,7 @@ func (c *compiler) compile(e Expr) Matcher {
 		prefix := n.Prefix
 		return func(t *backlog.Task) bool { return strings.HasPrefix(t.UUID, prefix) }
 	case *WordExpr:
-		needle := fold(n.Text)
+		needle := Fold(n.Text)
 		return func(t *backlog.Task) bool {
 			return anyText(t, func(s string) bool { return containsFold(s, needle) })
 		}
@@ -450,7 +450,7 @@ func (c *compiler) str(e *AttrExpr, get func(*backlog.Task) string) Matcher {
 		}
 		return strings.Compare(s, v), s != ""
 	}
-	fv := fold(v)
+	fv := Fold(v)
 	switch e.Mod {
 	case ModIs:
 		return is
@@ -532,7 +532,7 @@ func (c *compiler) list(e *AttrExpr) Matcher {
 		}
 		return not(present)
 	}
-	fv := fold(e.Value)
+	fv := Fold(e.Value)
 	switch e.Mod {
 	case ModIsnt, ModNot, ModHasnt:
 		return not(member)

@@ -560,6 +560,7 @@ func TestParseErrors(t *testing.T) {
 		{"status:bogus", `status must be pending, completed, deleted, recurring or waiting, got "bogus" in "status:bogus" at 0`},
 		{"depends:foo", `depends takes ids or UUIDs, got "foo" in "depends:foo" at 0`},
 		{"estimate:x", `unknown attribute "estimate" (quote the term to search for it as text) in "estimate:x" at 0`},
+		{"+a des.word:\xe2", `filter is not valid UTF-8 at 12`},
 		{strings.Repeat("(", 200) + "+a" + strings.Repeat(")", 200), `filter nests more than 100 levels deep at 100`},
 		{strings.Repeat("not ", 200) + "+a", `filter nests more than 100 levels deep at 400`},
 	}
@@ -600,6 +601,8 @@ func TestStringPrintsBackToTheSameTree(t *testing.T) {
 		{`desc.has:"a)b"`, `description.has:"a)b"`},
 		{"DEADBEEF", "deadbeef"},
 		{"+a xor +b or +c", "+a xor +b or +c"},
+		{"(0( )", "(0( )"},
+		{"(desc.has:a( )", "(description.has:a( )"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {

@@ -11,8 +11,10 @@ import (
 // "STRASSE"-style ASCII, "Ǆ"/"ǆ", the Kelvin sign and "k" all meet. ASCII
 // text, the common case, is compared without allocating.
 
-// fold returns s with every rune folded.
-func fold(s string) string {
+// Fold returns s with every rune case-folded, as text searches compare it.
+// Stores keep a folded copy of searchable text so that SQL substring tests
+// agree exactly with the evaluator.
+func Fold(s string) string {
 	if isASCII(s) {
 		return strings.ToLower(s)
 	}
@@ -40,7 +42,7 @@ func lowerASCII(c byte) byte {
 // containsFold reports whether s contains the already folded needle.
 func containsFold(s, needle string) bool {
 	if !isASCII(s) {
-		return strings.Contains(fold(s), needle)
+		return strings.Contains(Fold(s), needle)
 	}
 	n := len(needle)
 	if n == 0 {
@@ -76,7 +78,7 @@ func hasPrefixFold(s, prefix string) bool {
 	if isASCII(s) {
 		return len(s) >= len(prefix) && equalFoldASCII(s[:len(prefix)], prefix)
 	}
-	return strings.HasPrefix(fold(s), prefix)
+	return strings.HasPrefix(Fold(s), prefix)
 }
 
 // hasSuffixFold reports whether s ends with the already folded suffix.
@@ -84,5 +86,5 @@ func hasSuffixFold(s, suffix string) bool {
 	if isASCII(s) {
 		return len(s) >= len(suffix) && equalFoldASCII(s[len(s)-len(suffix):], suffix)
 	}
-	return strings.HasSuffix(fold(s), suffix)
+	return strings.HasSuffix(Fold(s), suffix)
 }

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	backlog "github.com/agent-backlog/backlog"
 	"github.com/agent-backlog/backlog/when"
@@ -40,6 +41,17 @@ const maxDepth = 100
 // Parse parses a filter. An empty (or all white space) filter gives a nil
 // Expr, which matches every task.
 func Parse(src string, opts Options) (Expr, error) {
+	if !utf8.ValidString(src) {
+		i := 0
+		for i < len(src) {
+			r, size := utf8.DecodeRuneInString(src[i:])
+			if r == utf8.RuneError && size == 1 {
+				break
+			}
+			i += size
+		}
+		return nil, &Error{Pos: i, Msg: "filter is not valid UTF-8"}
+	}
 	p := &parser{opts: opts}
 	p.sc.Init(src)
 	p.next()
@@ -442,4 +454,3 @@ func regexCause(err error) string {
 	}
 	return msg
 }
-

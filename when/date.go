@@ -43,23 +43,25 @@ func ParseRef(s string, now time.Time, ref func(name string) (time.Time, bool)) 
 		if c := ls[i]; c != '+' && c != '-' {
 			continue
 		}
-		if _, why, ok := parseUnsignedDuration(ls[i+1 : end]); !ok {
-			stepWhy = why
+		if _, w, ok := parseUnsignedDuration(ls[i+1 : end]); !ok {
+			stepWhy = w
 			break
 		}
 		end = i
-		base, why, ok := parseBase(in[:i], ls[:i], now, ref)
+		base, w, ok := parseBase(in[:i], ls[:i], now, ref)
 		if ok {
 			return applySteps(base, ls[i:]), nil
 		}
 		if baseWhy == "" {
-			baseWhy = why
+			baseWhy = w
 		}
 	}
-	for _, w := range [...]string{baseWhy, stepWhy} {
-		if why == "" {
-			why = w
-		}
+	// Prefer the reason the whole input failed, then the base's, then a step's.
+	if why == "" {
+		why = baseWhy
+	}
+	if why == "" {
+		why = stepWhy
 	}
 	return time.Time{}, &parseError{kind: "date", input: in, why: why}
 }
@@ -107,8 +109,10 @@ func parseBase(in, s string, now time.Time, ref func(string) (time.Time, bool)) 
 			return t, why, ok
 		}
 	}
-	if d, why, ok := parseDuration(s); ok || why != "" {
-		return d.AddTo(now), why, ok
+	if d, why, ok := parseDuration(s); ok {
+		return d.AddTo(now), "", true
+	} else if why != "" {
+		return time.Time{}, why, false
 	}
 	if ref != nil && isName(in) {
 		if t, ok := ref(in); ok {

@@ -104,8 +104,10 @@ func parseUnsignedDuration(s string) (Duration, string, bool) {
 	if s == "" {
 		return Duration{}, "", false
 	}
-	if d, ok := durationWords[s]; ok {
-		return d, "", true
+	if isLetter(s[0]) {
+		if d, ok := durationWords[s]; ok {
+			return d, "", true
+		}
 	}
 	if s[0] == 'p' {
 		return parseISODuration(s[1:])

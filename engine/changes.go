@@ -1,0 +1,564 @@
+package engine
+
+import (
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	backlog "github.com/agent-backlog/backlog"
+	"github.com/agent-backlog/backlog/when"
+)
+
+// Changes are edits to a task's fields. A nil field is left alone; a pointer
+// to "" clears the field.
+type Changes struct {
+	Description *string
+	Project     *string
+	Priority    *string
+	Due         *string // date expressions, resolved against the clock and the task's own dates
+	Scheduled   *string
+	Wait        *string
+	Until       *string
+	Recur       *string
+	Agent       *string
+	Tags        *ListEdit
+	Depends     *ListEdit // ids, UUIDs or UUID prefixes
+	// UDAs sets user-defined attributes; a nil value removes one.
+	UDAs map[string]any
+}
+
+// ListEdit replaces a list, or adds to and removes from it.
+type ListEdit struct {
+	Replace bool     // Set replaces the list (an empty Set clears it)
+	Set     []string // the new list, when Replace
+	Add     []string
+	Remove  []string
+}
+
+// ParseListEdit reads list entries: when any entry starts with + or -, the
+// entries are edits (a bare entry adds); otherwise they replace the list.
+func ParseListEdit(entries []string) *ListEdit {
+	var e ListEdit
+	edits := false
+	for _, s := range entries {
+		if strings.HasPrefix(s, "+") || strings.HasPrefix(s, "-") {
+			edits = true
+		}
+	}
+	for _, s := range entries {
+		s = strings.TrimSpace(s)
+		switch {
+		case !edits:
+			if s != "" {
+				e.Set = append(e.Set, s)
+			}
+		case strings.HasPrefix(s, "-"):
+			e.Remove = append(e.Remove, s[1:])
+		default:
+			e.Add = append(e.Add, strings.TrimPrefix(s, "+"))
+		}
+	}
+	e.Replace = !edits
+	return &e
+}
+
+// IsEmpty reports whether c changes nothing.
+func (c *Changes) IsEmpty() bool {
+	return c.Description == nil && c.Project == nil && c.Priority == nil && c.Due == nil &&
+		c.Scheduled == nil && c.Wait == nil && c.Until == nil && c.Recur == nil && c.Agent == nil &&
+		c.Tags == nil && c.Depends == nil && len(c.UDAs) == 0
+}
+
+// settable are the attributes a modification may set; the others are
+// computed or changed by their own commands.
+var settable = map[string]bool{
+	"description": true, "project": true, "priority": true, "due": true, "scheduled": true,
+	"wait": true, "until": true, "recur": true, "agent": true, "tags": true, "depends": true,
+}
+
+// ParseMods reads Taskwarrior-style modification words: +tag, -tag,
+// name:value (attribute names may be abbreviated), myuda:value. When
+// description is true, other words form the description; otherwise they are
+// errors. Every word is applied or rejected; none is ignored.
+func ParseMods(words []string, description bool) (*Changes, error) {
+	c := &Changes{}
+	var desc []string
+	addTag := func(sign byte, tag string) {
+		if c.Tags == nil {
+			c.Tags = &ListEdit{}
+		}
+		if c.Tags.Replace {
+			if sign == '+' {
+				c.Tags.Set = append(c.Tags.Set, tag)
+			} else {
+				c.Tags.Set = slices.DeleteFunc(c.Tags.Set, func(s string) bool { return s == tag })
+			}
+			return
+		}
+		if sign == '+' {
+			c.Tags.Add = append(c.Tags.Add, tag)
+		} else {
+			c.Tags.Remove = append(c.Tags.Remove, tag)
+		}
+	}
+	for _, w := range words {
+		switch {
+		case w == "":
+			continue
+		case strings.ContainsFunc(w, unicode.IsSpace):
+			// A word with spaces was quoted as one: it is text.
+		case len(w) > 1 && (w[0] == '+' || w[0] == '-'):
+			if err := backlog.ValidateTag(w[1:]); err != nil {
+				return nil, err
+			}
+			addTag(w[0], w[1:])
+			continue
+		default:
+			if name, value, ok := splitMod(w); ok {
+				if err := c.set(name, value); err != nil {
+					return nil, err
+				}
+				continue
+			}
+		}
+		if !description {
+			return nil, backlog.Invalidf("%q is not a modification: use +tag, -tag or name:value", w)
+		}
+		desc = append(desc, w)
+	}
+	if len(desc) > 0 {
+		d := strings.Join(desc, " ")
+		if c.Description != nil && *c.Description != "" {
+			return nil, backlog.Invalidf("the description is given twice: as words and as description:%s", *c.Description)
+		}
+		c.Description = &d
+	}
+	return c, nil
+}
+
+// splitMod splits name:value when name has the shape of an attribute name.
+func splitMod(w string) (name, value string, ok bool) {
+	i := strings.IndexByte(w, ':')
+	if i <= 0 || !backlog.IsUDAName(w[:i]) {
+		return "", "", false
+	}
+	return w[:i], w[i+1:], true
+}
+
+// attrNames are the built-in attributes, for abbreviations.
+var attrNames = backlog.Attributes()
+
+// resolveAttr finds the built-in attribute a name or unique prefix means;
+// "" when it is none, which makes it a UDA.
+func resolveAttr(name string) (string, error) {
+	if backlog.IsAttribute(name) {
+		return name, nil
+	}
+	var matches []string
+	for _, a := range attrNames {
+		if strings.HasPrefix(a, name) {
+			matches = append(matches, a)
+		}
+	}
+	switch len(matches) {
+	case 0:
+		return "", nil
+	case 1:
+		return matches[0], nil
+	}
+	slices.Sort(matches)
+	return "", backlog.Invalidf("ambiguous attribute %q: it could be %s", name, joinWords(matches))
+}
+
+// set applies one name:value word.
+func (c *Changes) set(name, value string) error {
+	attr, err := resolveAttr(name)
+	if err != nil {
+		return err
+	}
+	if attr == "" {
+		if c.UDAs == nil {
+			c.UDAs = map[string]any{}
+		}
+		c.UDAs[name] = UDAValue(value)
+		return nil
+	}
+	if !settable[attr] {
+		return backlog.Invalidf("%s cannot be set by a modification%s", attr, howToSet(attr))
+	}
+	v := &value
+	switch attr {
+	case "description":
+		c.Description = v
+	case "project":
+		c.Project = v
+	case "priority":
+		c.Priority = v
+	case "due":
+		c.Due = v
+	case "scheduled":
+		c.Scheduled = v
+	case "wait":
+		c.Wait = v
+	case "until":
+		c.Until = v
+	case "recur":
+		c.Recur = v
+	case "agent":
+		c.Agent = v
+	case "tags":
+		c.Tags = ParseListEdit(splitList(value))
+	case "depends":
+		c.Depends = ParseListEdit(splitList(value))
+	}
+	return nil
+}
+
+func howToSet(attr string) string {
+	switch attr {
+	case "status":
+		return " (use done, delete, or undo)"
+	case "start":
+		return " (use start and stop)"
+	case "end":
+		return " (use done or delete)"
+	case "annotations":
+		return " (use annotate and denotate)"
+	case "has_doc":
+		return " (write or delete the doc)"
+	}
+	return ""
+}
+
+// splitList splits a comma-separated list; "" is the empty list.
+func splitList(s string) []string {
+	if strings.TrimSpace(s) == "" {
+		return []string{}
+	}
+	parts := strings.Split(s, ",")
+	for i := range parts {
+		parts[i] = strings.TrimSpace(parts[i])
+	}
+	return parts
+}
+
+// UDAValue reads a UDA value written as text: "" removes the attribute,
+// true/false are booleans, a number that prints back the same is a number
+// (so "3" and "2.5" are numbers but "1.10" and "007" stay strings).
+func UDAValue(s string) any {
+	switch s {
+	case "":
+		return nil
+	case "true":
+		return true
+	case "false":
+		return false
+	}
+	if f, err := strconv.ParseFloat(s, 64); err == nil && !math.IsInf(f, 0) && strconv.FormatFloat(f, 'f', -1, 64) == s {
+		return f
+	}
+	return s
+}
+
+// SplitWords splits a modification string into words at white space, keeping
+// "double" or 'single' quoted stretches together (quotes removed).
+func SplitWords(s string) ([]string, error) {
+	var words []string
+	var b strings.Builder
+	in, quote, started := false, rune(0), false
+	for _, r := range s {
+		switch {
+		case in && r == quote:
+			in = false
+		case in:
+			b.WriteRune(r)
+		case r == '"' || r == '\'':
+			in, quote, started = true, r, true
+		case unicode.IsSpace(r):
+			if started {
+				words = append(words, b.String())
+				b.Reset()
+				started = false
+			}
+		default:
+			b.WriteRune(r)
+			started = true
+		}
+	}
+	if in {
+		return nil, backlog.Invalidf("unterminated quote in %q", s)
+	}
+	if started {
+		words = append(words, b.String())
+	}
+	return words, nil
+}
+
+// apply edits t in place. before is t as it was, for date references such
+// as due+2d.
+func (o *op) apply(t *backlog.Task, c *Changes) error {
+	orig := t.Clone()
+	if c.Description != nil {
+		t.Description = strings.TrimSpace(*c.Description)
+		if err := backlog.ValidateDescription(t.Description); err != nil {
+			return err
+		}
+	}
+	if c.Project != nil {
+		t.Project = strings.TrimSpace(*c.Project)
+		if err := backlog.ValidateProject(t.Project); err != nil {
+			return err
+		}
+	}
+	if c.Priority != nil {
+		p, err := backlog.ParsePriority(*c.Priority)
+		if err != nil {
+			return err
+		}
+		t.Priority = p
+	}
+	dates := []struct {
+		name string
+		expr *string
+		dst  *time.Time
+	}{
+		{"due", c.Due, &t.Due}, {"scheduled", c.Scheduled, &t.Scheduled},
+		{"wait", c.Wait, &t.Wait}, {"until", c.Until, &t.Until},
+	}
+	for _, d := range dates {
+		if d.expr == nil {
+			continue
+		}
+		v, err := o.date(d.name, *d.expr, orig)
+		if err != nil {
+			return err
+		}
+		*d.dst = v
+	}
+	if c.Recur != nil {
+		r := strings.TrimSpace(*c.Recur)
+		if r != "" {
+			if err := validRecur(r); err != nil {
+				return err
+			}
+		}
+		t.Recur = r
+	}
+	if c.Agent != nil {
+		t.Agent = strings.TrimSpace(*c.Agent)
+		if err := backlog.ValidateAgent(t.Agent); err != nil {
+			return err
+		}
+	}
+	if c.Tags != nil {
+		tags, err := editList(t.Tags, c.Tags, func(s string) (string, error) { return s, backlog.ValidateTag(s) })
+		if err != nil {
+			return err
+		}
+		t.Tags = tags
+	}
+	if c.Depends != nil {
+		deps, err := editList(t.Depends, c.Depends, func(ref string) (string, error) { return o.depUUID(ref, t) })
+		if err != nil {
+			return err
+		}
+		t.Depends = deps
+		if err := o.checkCycles(t, orig.Depends); err != nil {
+			return err
+		}
+	}
+	for name, v := range c.UDAs {
+		if v == nil {
+			delete(t.Extra, name)
+			continue
+		}
+		if err := backlog.ValidateUDA(name, v); err != nil {
+			return err
+		}
+		if t.Extra == nil {
+			t.Extra = map[string]any{}
+		}
+		t.Extra[name] = v
+	}
+	if len(t.Extra) == 0 {
+		t.Extra = nil
+	}
+	return nil
+}
+
+// date resolves a date expression for a field; "" clears it.
+func (o *op) date(field, expr string, t *backlog.Task) (time.Time, error) {
+	expr = strings.TrimSpace(expr)
+	if expr == "" {
+		return time.Time{}, nil
+	}
+	ref := func(name string) (time.Time, bool) {
+		v := dateField(t, name)
+		return v.In(o.now.Location()), !v.IsZero()
+	}
+	v, err := when.ParseRef(expr, o.now, ref)
+	if err != nil {
+		return time.Time{}, backlog.Invalidf("cannot parse date %q for %s", expr, field)
+	}
+	return v.Truncate(time.Second).UTC(), nil
+}
+
+// validRecur checks a recurrence period: a positive duration or pattern.
+func validRecur(r string) error {
+	d, err := when.ParseDuration(r)
+	if err != nil || d.Approx() <= 0 {
+		return backlog.Invalidf("recur must be a period such as daily, weekly, weekdays, monthly, 2w or P1M, got %q", r)
+	}
+	return nil
+}
+
+// editList applies a ListEdit to a list, normalising each new entry; the
+// result keeps the list's order, adds at the end, and has no duplicates.
+func editList(list []string, e *ListEdit, norm func(string) (string, error)) ([]string, error) {
+	var out []string
+	add := func(s string) error {
+		v, err := norm(s)
+		if err != nil {
+			return err
+		}
+		if !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+		return nil
+	}
+	if e.Replace {
+		for _, s := range e.Set {
+			if err := add(s); err != nil {
+				return nil, err
+			}
+		}
+		return out, nil
+	}
+	out = slices.Clone(list)
+	for _, s := range e.Remove {
+		v, err := norm(s)
+		if err != nil {
+			return nil, err
+		}
+		out = slices.DeleteFunc(out, func(x string) bool { return x == v })
+	}
+	for _, s := range e.Add {
+		if err := add(s); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// depUUID resolves a dependency reference to a UUID.
+func (o *op) depUUID(ref string, t *backlog.Task) (string, error) {
+	d, err := resolve(o.ctx, o.tx, ref)
+	if err != nil {
+		return "", err
+	}
+	if d.UUID == t.UUID {
+		return "", backlog.Invalidf("task %s cannot depend on itself", t.Ref())
+	}
+	return d.UUID, nil
+}
+
+// checkCycles rejects new dependencies of t that lead back to t, naming the
+// cycle: 3 -> 5 -> 3.
+func (o *op) checkCycles(t *backlog.Task, old []string) error {
+	for _, d := range t.Depends {
+		if slices.Contains(old, d) {
+			continue
+		}
+		if path := o.pathTo(d, t.UUID, map[string]bool{}); path != nil {
+			refs := []string{t.Ref()}
+			for _, u := range path {
+				refs = append(refs, o.refOf(u))
+			}
+			return backlog.Conflictf("dependency cycle: %s", strings.Join(refs, " -> "))
+		}
+	}
+	return nil
+}
+
+// pathTo follows dependencies from `from` and returns the UUIDs on a path
+// to `to`, from first to last, or nil.
+func (o *op) pathTo(from, to string, seen map[string]bool) []string {
+	if from == to {
+		return []string{to}
+	}
+	if seen[from] {
+		return nil
+	}
+	seen[from] = true
+	t, err := o.tx.TaskByUUID(o.ctx, from)
+	if err != nil {
+		return nil
+	}
+	for _, d := range t.Depends {
+		if p := o.pathTo(d, to, seen); p != nil {
+			return append([]string{from}, p...)
+		}
+	}
+	return nil
+}
+
+func (o *op) refOf(uuid string) string {
+	if t, err := o.tx.TaskByUUID(o.ctx, uuid); err == nil {
+		return t.Ref()
+	}
+	return uuid
+}
+
+// fieldsOf lists the names of the fields c sets, for summaries.
+func (c *Changes) fieldsOf() string {
+	var names []string
+	add := func(set bool, name string) {
+		if set {
+			names = append(names, name)
+		}
+	}
+	add(c.Description != nil, "description")
+	add(c.Project != nil, "project")
+	add(c.Priority != nil, "priority")
+	add(c.Due != nil, "due")
+	add(c.Scheduled != nil, "scheduled")
+	add(c.Wait != nil, "wait")
+	add(c.Until != nil, "until")
+	add(c.Recur != nil, "recur")
+	add(c.Agent != nil, "agent")
+	add(c.Tags != nil, "tags")
+	add(c.Depends != nil, "depends")
+	udas := make([]string, 0, len(c.UDAs))
+	for name := range c.UDAs {
+		udas = append(udas, name)
+	}
+	slices.Sort(udas)
+	return strings.Join(append(names, udas...), ", ")
+}
+
+// dateField returns the date attribute of t with that name; the zero time
+// when it is unset or no date attribute has the name.
+func dateField(t *backlog.Task, name string) time.Time {
+	switch name {
+	case "due":
+		return t.Due
+	case "scheduled":
+		return t.Scheduled
+	case "wait":
+		return t.Wait
+	case "until":
+		return t.Until
+	case "entry":
+		return t.Entry
+	case "modified":
+		return t.Modified
+	case "start":
+		return t.Start
+	case "end":
+		return t.End
+	}
+	return time.Time{}
+}

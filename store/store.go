@@ -1,0 +1,141 @@
+// Package store defines what the engine needs from a database: transactions
+// over one backlog's tasks, docs and journal. Backends (sqlite/, postgres/)
+// implement it; storetest/ is the contract suite every backend must pass.
+//
+// A Store holds no rules: validation, status transitions, recurrence and undo
+// live in the engine, once, so that every backend behaves the same. A store
+// persists what it is given and answers queries, pushing what it can of a
+// filter down to indexed SQL and evaluating the rest with filter.Compile, so
+// that its answers are exactly those of the pure evaluator.
+package store
+
+import (
+	"context"
+	"time"
+
+	backlog "github.com/agent-backlog/backlog"
+	"github.com/agent-backlog/backlog/filter"
+)
+
+// Store is one backlog in one database.
+type Store interface {
+	// Read runs fn in a read-only transaction that sees one consistent state.
+	Read(ctx context.Context, fn func(Tx) error) error
+	// Write runs fn in a transaction that holds the write lock from its first
+	// statement (SQLite: BEGIN IMMEDIATE), so that concurrent writers queue
+	// instead of failing. It commits when fn returns nil and rolls back
+	// otherwise. A backend may run fn again after a serialization failure, so
+	// fn must have no effects outside tx.
+	Write(ctx context.Context, fn func(Tx) error) error
+	// Close releases the database.
+	Close() error
+}
+
+// Tx is a transaction. Methods that change data may only be called inside
+// Store.Write. Dates are stored to the second; the engine truncates them.
+type Tx interface {
+	// Task returns the task with the id, or an error wrapping backlog.ErrNotFound.
+	Task(ctx context.Context, id int64) (*backlog.Task, error)
+	// TaskByUUID returns the task with the full UUID, or an error wrapping
+	// backlog.ErrNotFound.
+	TaskByUUID(ctx context.Context, uuid string) (*backlog.Task, error)
+	// TasksByUUIDPrefix returns up to limit tasks whose UUID starts with the
+	// lower-case prefix, ordered by id.
+	TasksByUUIDPrefix(ctx context.Context, prefix string, limit int) ([]*backlog.Task, error)
+	// Select returns the tasks matching q, ordered by id, without urgency.
+	Select(ctx context.Context, q Query) ([]*backlog.Task, error)
+	// Count returns how many tasks match q, counted in the database wherever
+	// the filter allows.
+	Count(ctx context.Context, q Query) (int, error)
+	// Graph answers dependency questions (blocked, blocking, ids of
+	// dependencies) and the latest id, for the whole backlog.
+	Graph(ctx context.Context) (backlog.Graph, error)
+	// UDAs returns the user-defined attributes present on tasks, with the
+	// JSON types they hold. Names may outlive the last task that had them.
+	UDAs(ctx context.Context) (map[string]filter.UDAKind, error)
+	// Names counts the projects or tags of pending and recurring tasks, each
+	// exact name on its own (no roll-up), ordered by name.
+	Names(ctx context.Context, kind NameKind) ([]NameCount, error)
+	// Dependents returns the live tasks that depend on the UUID, by id.
+	Dependents(ctx context.Context, uuid string) ([]*backlog.Task, error)
+
+	// NextID allocates the next task id. Ids are never reused, not even
+	// after purge, archive or undo.
+	NextID(ctx context.Context) (int64, error)
+	// Insert stores a new task; its ID and UUID are set by the caller.
+	Insert(ctx context.Context, t *backlog.Task) error
+	// Update replaces the stored task with the same UUID, whole.
+	Update(ctx context.Context, t *backlog.Task) error
+	// Purge removes the task with the UUID and its doc for good.
+	Purge(ctx context.Context, uuid string) error
+
+	// Doc returns a task's markdown doc, or an error wrapping
+	// backlog.ErrNotFound when it has none.
+	Doc(ctx context.Context, uuid string) (string, error)
+	// SetDoc writes a task's doc, replacing any.
+	SetDoc(ctx context.Context, uuid, content string) error
+	// DeleteDoc removes a task's doc; removing a missing doc is no error.
+	DeleteDoc(ctx context.Context, uuid string) error
+
+	// Append adds an entry to the journal and sets its Seq, which increases
+	// with every entry of the backlog.
+	Append(ctx context.Context, e *Entry) error
+	// LatestUndoable returns the agent's newest entry that is neither an undo
+	// nor undone, or nil when there is none.
+	LatestUndoable(ctx context.Context, agent string) (*Entry, error)
+	// EntriesAfter returns the entries after seq that touched the UUID,
+	// oldest first.
+	EntriesAfter(ctx context.Context, seq int64, uuid string) ([]*Entry, error)
+	// MarkUndone records that entry seq was reversed by entry by.
+	MarkUndone(ctx context.Context, seq, by int64) error
+}
+
+// Query selects tasks with a parsed filter. The engine applies the implicit
+// status rule (filter.DefaultScope) before a store sees it.
+type Query struct {
+	Filter filter.Expr // nil matches every task, of any status
+	Now    time.Time   // the clock for virtual tags and waiting
+}
+
+// NameKind chooses what Names counts.
+type NameKind int
+
+// The kinds of name.
+const (
+	Projects NameKind = iota
+	Tags
+)
+
+// NameCount is a project or tag name and how many tasks carry it.
+type NameCount struct {
+	Name  string `json:"name"`
+	Count int    `json:"count"`
+}
+
+// Entry is one command in the journal: who ran it, when, and the images of
+// every task it touched, which is what undo, history and sync read.
+type Entry struct {
+	Seq      int64
+	At       time.Time
+	Agent    string
+	Command  string // the command's name: add, modify, done, undo, ...
+	Summary  string // what it did, in words: `modify 3 tasks (project:web)`
+	Undoes   int64  // for an undo entry, the Seq it reversed
+	UndoneBy int64  // the Seq of the undo entry that reversed this one
+	Changes  []Change
+}
+
+// Change is one task's before and after image within an entry.
+type Change struct {
+	UUID   string
+	Before *backlog.Task // nil: the task did not exist
+	After  *backlog.Task // nil: the task no longer exists (purged)
+	// Doc images, set only when the command changed the doc; a nil pointer
+	// inside DocChange means "no doc".
+	Doc *DocChange
+}
+
+// DocChange is a doc's content before and after a command.
+type DocChange struct {
+	Before, After *string
+}
