@@ -140,9 +140,11 @@ func ParseMods(words []string, description bool) (*Changes, error) {
 }
 
 // splitMod splits name:value when name has the shape of an attribute name.
+// A URL (a value starting with //, as in http://x.org) is text, not a
+// modification.
 func splitMod(w string) (name, value string, ok bool) {
 	i := strings.IndexByte(w, ':')
-	if i <= 0 || !backlog.IsUDAName(w[:i]) {
+	if i <= 0 || !backlog.IsUDAName(w[:i]) || strings.HasPrefix(w[i+1:], "//") {
 		return "", "", false
 	}
 	return w[:i], w[i+1:], true

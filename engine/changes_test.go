@@ -1,0 +1,92 @@
+package engine
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func ptr(s string) *string { return &s }
+
+func TestParseModsReadsEveryKindOfWord(t *testing.T) {
+	tests := []struct {
+		name  string
+		words []string
+		desc  bool
+		want  *Changes
+		err   string
+	}{
+		{"words become the description", []string{"Fix", "the", "login"}, true,
+			&Changes{Description: ptr("Fix the login")}, ""},
+		{"tags are added and removed", []string{"+bug", "-ux"}, false,
+			&Changes{Tags: &ListEdit{Add: []string{"bug"}, Remove: []string{"ux"}}}, ""},
+		{"attributes may be abbreviated", []string{"pro:web", "pri:H", "du:friday"}, false,
+			&Changes{Project: ptr("web"), Priority: ptr("H"), Due: ptr("friday")}, ""},
+		{"an empty value clears", []string{"project:", "due:"}, false,
+			&Changes{Project: ptr(""), Due: ptr("")}, ""},
+		{"tags: replaces the list", []string{"tags:a,b"}, false,
+			&Changes{Tags: &ListEdit{Replace: true, Set: []string{"a", "b"}}}, ""},
+		{"depends: with signs edits", []string{"depends:+3,-4"}, false,
+			&Changes{Depends: &ListEdit{Add: []string{"3"}, Remove: []string{"4"}}}, ""},
+		{"unknown names are UDAs, typed", []string{"est:3", "ok:true", "owner:ana", "ver:1.10", "gone:"}, false,
+			&Changes{UDAs: map[string]any{"est": 3.0, "ok": true, "owner": "ana", "ver": "1.10", "gone": nil}}, ""},
+		{"a word with spaces is text", []string{"note: call bob", "+x"}, true,
+			&Changes{Description: ptr("note: call bob"), Tags: &ListEdit{Add: []string{"x"}}}, ""},
+		{"a URL is text", []string{"see", "http://x.org"}, true,
+			&Changes{Description: ptr("see http://x.org")}, ""},
+		{"a bare word is not a modification", []string{"+a", "oops"}, false, nil,
+			`"oops" is not a modification: use +tag, -tag or name:value`},
+		{"an ambiguous abbreviation", []string{"d:x"}, false, nil,
+			`ambiguous attribute "d": it could be depends, description and due`},
+		{"computed attributes cannot be set", []string{"status:completed"}, false, nil,
+			`status cannot be set by a modification (use done, delete, or undo)`},
+		{"a virtual tag cannot be added", []string{"+READY"}, false, nil,
+			`"READY" is a virtual tag, computed from the task; it cannot be set`},
+		{"the description twice", []string{"words", "description:other"}, true, nil,
+			`the description is given twice: as words and as description:other`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ParseMods(tt.words, tt.desc)
+			if tt.err != "" {
+				if err == nil || err.Error() != tt.err {
+					t.Fatalf("error %v, want %q", err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestSplitWordsKeepsQuotedStretches(t *testing.T) {
+	got, err := SplitWords(`+a project:x description:"two words" 'it''s' ""`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"+a", "project:x", "description:two words", "its", ""}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	if _, err := SplitWords(`a "b`); err == nil || err.Error() != `unterminated quote in "a \"b"` {
+		t.Errorf("unterminated quote: %v", err)
+	}
+}
+
+func TestParseSort(t *testing.T) {
+	keys, err := ParseSort("due+,id-")
+	if err != nil || len(keys) != 2 || keys[0] != (SortKey{"due", false}) || keys[1] != (SortKey{"id", true}) {
+		t.Errorf("ParseSort = %v, %v", keys, err)
+	}
+	if keys, _ := ParseSort(""); len(keys) != 1 || keys[0] != (SortKey{"urgency", true}) {
+		t.Errorf("default sort = %v", keys)
+	}
+	if _, err := ParseSort("bogus+"); err == nil {
+		t.Error("bogus sort accepted")
+	}
+}
