@@ -303,7 +303,7 @@ func parseFilter(ctx context.Context, tx store.Tx, src string, now time.Time) (f
 func taskWords(t *backlog.Task) string {
 	d := t.Description
 	if len(d) > 40 {
-		d = d[:37] + "..."
+		d = truncateUTF8(d, 37) + "..."
 	}
 	return fmt.Sprintf("%s %q", t.Ref(), d)
 }

@@ -1,0 +1,333 @@
+package engine
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	backlog "github.com/agent-backlog/backlog"
+	"github.com/agent-backlog/backlog/filter"
+	"github.com/agent-backlog/backlog/store"
+)
+
+// ClaimOptions say what to claim and for whom.
+type ClaimOptions struct {
+	// Agent takes the task; empty means the engine's agent.
+	Agent string
+	// ID claims that task; otherwise the most urgent READY task matching
+	// Filter that no agent holds.
+	ID string
+	// Filter narrows the pick; empty means +READY alone.
+	Filter string
+}
+
+// Claim atomically takes a task for an agent: it sets agent and start.
+// Without an id it picks, among the READY tasks matching the filter that no
+// agent holds, the most urgent; ties go to the task that unblocks the most
+// others, then to the oldest. With nothing left it returns a Result whose
+// Task is nil. Two claims at once never get the same task: the pick and the
+// update are one write transaction.
+func (e *Engine) Claim(ctx context.Context, opts ClaimOptions) (*Result, error) {
+	agent := strings.TrimSpace(opts.Agent)
+	if agent == "" {
+		agent = e.agent
+	}
+	if err := backlog.ValidateAgent(agent); err != nil {
+		return nil, err
+	}
+	res := &Result{}
+	err := e.write(ctx, func(o *op) error {
+		var t *backlog.Task
+		var err error
+		if strings.TrimSpace(opts.ID) != "" {
+			t, err = o.claimable(opts.ID, agent)
+		} else {
+			t, err = o.pick(opts.Filter)
+		}
+		if err != nil || t == nil {
+			return err
+		}
+		after := t.Clone()
+		after.Agent = agent
+		if after.Start.IsZero() {
+			after.Start = o.now
+		}
+		if sameTask(t, after) {
+			res.Task, err = viewOne(ctx, o.tx, t, o.now)
+			return err
+		}
+		if err := o.update(t, after); err != nil {
+			return err
+		}
+		if err := o.commit("claim", "claim "+taskWords(t)+" for "+agent); err != nil {
+			return err
+		}
+		res.Task, err = viewOne(ctx, o.tx, after, o.now)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// claimable resolves a task claimed by id and says why it cannot be taken.
+func (o *op) claimable(ref, agent string) (*backlog.Task, error) {
+	t, err := resolve(o.ctx, o.tx, ref)
+	if err != nil {
+		return nil, err
+	}
+	if err := mustBeLive(t, "claimed"); err != nil {
+		return nil, err
+	}
+	if t.Agent != "" && t.Agent != agent {
+		return nil, backlog.Conflictf("task %s is held by %s: release it first (task_release with force)", t.Ref(), t.Agent)
+	}
+	blockers, err := o.liveDeps(t)
+	if err != nil {
+		return nil, err
+	}
+	if len(blockers) > 0 {
+		ids := make([]string, len(blockers))
+		for i, b := range blockers {
+			ids[i] = ref64(b)
+		}
+		return nil, backlog.Conflictf("task %s is blocked by %s", t.Ref(), joinWords(ids))
+	}
+	if t.EffectiveStatus(o.now) == backlog.StatusWaiting {
+		return nil, backlog.Conflictf("task %s is waiting until %s", t.Ref(), t.Wait.UTC().Format(backlog.DateLayout))
+	}
+	return t, nil
+}
+
+// pick chooses the task a claim without an id takes, or nil.
+func (o *op) pick(filterSrc string) (*backlog.Task, error) {
+	expr, err := parseFilter(o.ctx, o.tx, filterSrc, o.now)
+	if err != nil {
+		return nil, err
+	}
+	ready := &filter.TagExpr{Include: true, Name: "READY", Virtual: true}
+	free := &filter.AttrExpr{Name: "agent", Mod: filter.ModNoneOf, ModText: "none", Kind: filter.KindString}
+	var q filter.Expr = &filter.BinaryExpr{X: ready, Op: filter.AND, Y: free}
+	if expr != nil {
+		q = &filter.BinaryExpr{X: q, Op: filter.AND, Y: &filter.ParenExpr{X: expr}}
+	}
+	cands, err := o.tx.Select(o.ctx, store.Query{Filter: q, Now: o.now})
+	if err != nil || len(cands) == 0 {
+		return nil, err
+	}
+	g, err := o.tx.Graph(o.ctx)
+	if err != nil {
+		return nil, err
+	}
+	type scored struct {
+		t        *backlog.Task
+		urgency  float64
+		unblocks int
+	}
+	best := scored{}
+	for _, t := range cands {
+		s := scored{t: t, urgency: backlog.Urgency(t, o.now, g.Blocked(t), g.Blocking(t))}
+		if g.Blocking(t) {
+			deps, err := o.tx.Dependents(o.ctx, t.UUID)
+			if err != nil {
+				return nil, err
+			}
+			s.unblocks = len(deps)
+		}
+		if best.t == nil || better(s.urgency, s.unblocks, s.t, best.urgency, best.unblocks, best.t) {
+			best = s
+		}
+	}
+	return best.t, nil
+}
+
+// better orders claim candidates: more urgent, then unblocking more, then
+// older (earlier entry, then lower id).
+func better(u1 float64, n1 int, t1 *backlog.Task, u2 float64, n2 int, t2 *backlog.Task) bool {
+	if c := cmp.Compare(roundU(u1), roundU(u2)); c != 0 {
+		return c > 0
+	}
+	if n1 != n2 {
+		return n1 > n2
+	}
+	if c := t1.Entry.Compare(t2.Entry); c != 0 {
+		return c < 0
+	}
+	return t1.ID < t2.ID
+}
+
+// roundU compares urgencies as they print, so that age drift in the last
+// digits does not decide a tie.
+func roundU(u float64) float64 { return float64(int64(u*1e4+0.5)) / 1e4 }
+
+func ref64(id int64) string { return (&backlog.Task{ID: id}).Ref() }
+
+// Release hands a claimed task back: it clears agent and start, and a note
+// becomes an annotation (a hand-off). Releasing another agent's task needs
+// force.
+func (e *Engine) Release(ctx context.Context, ref, note string, force bool) (*Result, error) {
+	note = strings.TrimSpace(note)
+	if note != "" {
+		if err := backlog.ValidateAnnotation(note); err != nil {
+			return nil, err
+		}
+	}
+	return e.one(ctx, ref, func(o *op, t *backlog.Task, r *Result) (string, error) {
+		if t.Agent == "" && t.Start.IsZero() {
+			return "", backlog.Conflictf("task %s is not claimed", t.Ref())
+		}
+		if t.Agent != "" && t.Agent != e.agent && !force {
+			return "", backlog.Conflictf("task %s is held by %s: releasing another agent's task needs force", t.Ref(), t.Agent)
+		}
+		after := t.Clone()
+		after.Agent = ""
+		after.Start = time.Time{}
+		if note != "" {
+			after.Annotations = append(after.Annotations, backlog.Annotation{Entry: o.now, Description: note})
+		}
+		r.Task = after
+		return "release", o.update(t, after)
+	})
+}
+
+// Summary is a compact overview of a backlog for the start of a session.
+type Summary struct {
+	Counts     map[string]int     `json:"counts"`            // by effective status
+	Active     map[string][]int64 `json:"active,omitempty"`  // started or claimed live tasks by agent ("" = unclaimed)
+	Overdue    []Brief            `json:"overdue,omitempty"` // the most overdue first, at most 5
+	OverdueN   int                `json:"overdue_count,omitempty"`
+	Next       []Brief            `json:"next,omitempty"`      // the five most urgent READY unclaimed tasks
+	Completed  []Brief            `json:"completed,omitempty"` // completed since Since, newest first, at most 5
+	CompletedN int                `json:"completed_count,omitempty"`
+	Since      string             `json:"since,omitempty"`
+}
+
+// Brief is a task in a summary: enough to pick it, nothing more.
+type Brief struct {
+	ID          int64   `json:"id"`
+	Description string  `json:"description"`
+	Project     string  `json:"project,omitempty"`
+	Priority    string  `json:"priority,omitempty"`
+	Due         string  `json:"due,omitempty"`
+	Urgency     float64 `json:"urgency,omitempty"`
+	HasDoc      bool    `json:"has_doc,omitempty"`
+}
+
+// SummaryOptions narrow a summary.
+type SummaryOptions struct {
+	Filter string    // applies to every part; empty means the whole backlog
+	Since  time.Time // completed since; zero means the last 24 hours
+}
+
+// maxBrief keeps descriptions in a summary short.
+const maxBrief = 80
+
+// Summary returns the overview. It stays small whatever the backlog's size.
+func (e *Engine) Summary(ctx context.Context, opts SummaryOptions) (*Summary, error) {
+	sum := &Summary{Counts: map[string]int{}}
+	err := e.store.Read(ctx, func(tx store.Tx) error {
+		now := e.Now()
+		since := opts.Since
+		if since.IsZero() {
+			since = now.Add(-24 * time.Hour)
+		}
+		sum.Since = since.UTC().Format(backlog.DateLayout)
+		expr, err := parseFilter(ctx, tx, opts.Filter, now)
+		if err != nil {
+			return err
+		}
+		and := func(x filter.Expr) filter.Expr {
+			if expr == nil {
+				return x
+			}
+			return &filter.BinaryExpr{X: x, Op: filter.AND, Y: &filter.ParenExpr{X: expr}}
+		}
+		for _, st := range []string{"pending", "waiting", "completed", "deleted", "recurring"} {
+			n, err := tx.Count(ctx, store.Query{Filter: and(&filter.AttrExpr{Name: "status", Value: st, Kind: filter.KindStatus}), Now: now})
+			if err != nil {
+				return err
+			}
+			if n > 0 {
+				sum.Counts[st] = n
+			}
+		}
+		g, err := tx.Graph(ctx)
+		if err != nil {
+			return err
+		}
+		sel := func(src string) ([]*backlog.Task, error) {
+			x, err := filter.Parse(src, filter.Options{Now: now})
+			if err != nil {
+				return nil, err
+			}
+			ts, err := tx.Select(ctx, store.Query{Filter: and(x), Now: now})
+			return view(ts, g, now), err
+		}
+		active, err := sel("(+ACTIVE or +CLAIMED)")
+		if err != nil {
+			return err
+		}
+		for _, t := range active {
+			if sum.Active == nil {
+				sum.Active = map[string][]int64{}
+			}
+			sum.Active[t.Agent] = append(sum.Active[t.Agent], t.ID)
+		}
+		overdue, err := sel("+OVERDUE")
+		if err != nil {
+			return err
+		}
+		slices.SortFunc(overdue, func(a, b *backlog.Task) int { return a.Due.Compare(b.Due) })
+		sum.OverdueN = len(overdue)
+		sum.Overdue = briefs(overdue, 5)
+		next, err := sel("+READY agent.none:")
+		if err != nil {
+			return err
+		}
+		sortTasks(next, []SortKey{{Field: "urgency", Desc: true}})
+		sum.Next = briefs(next, 5)
+		done, err := sel("status:completed end.after:" + since.UTC().Format(backlog.DateLayout))
+		if err != nil {
+			return err
+		}
+		sortTasks(done, []SortKey{{Field: "end", Desc: true}})
+		sum.CompletedN = len(done)
+		sum.Completed = briefs(done, 5)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return sum, nil
+}
+
+func briefs(ts []*backlog.Task, n int) []Brief {
+	var out []Brief
+	for _, t := range ts[:min(n, len(ts))] {
+		d := t.Description
+		if len(d) > maxBrief {
+			d = truncateUTF8(d, maxBrief-3) + "..."
+		}
+		b := Brief{ID: t.ID, Description: d, Project: t.Project, Priority: string(t.Priority),
+			Urgency: roundU(t.Urgency), HasDoc: t.HasDoc}
+		if !t.Due.IsZero() {
+			b.Due = t.Due.UTC().Format(backlog.DateLayout)
+		}
+		out = append(out, b)
+	}
+	return out
+}
+
+// truncateUTF8 cuts s to at most n bytes without splitting a character.
+func truncateUTF8(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && n < len(s) && s[n]&0xC0 == 0x80 {
+		n--
+	}
+	return s[:n]
+}
