@@ -159,6 +159,9 @@ func resolveAttr(name string) (string, error) {
 	if backlog.IsAttribute(name) {
 		return name, nil
 	}
+	if len(name) < 3 {
+		return "", nil // too short to be an abbreviation: a UDA
+	}
 	var matches []string
 	for _, a := range attrNames {
 		if strings.HasPrefix(a, name) {
@@ -302,6 +305,9 @@ func SplitWords(s string) ([]string, error) {
 // apply edits t in place. before is t as it was, for date references such
 // as due+2d.
 func (o *op) apply(t *backlog.Task, c *Changes) error {
+	if c == nil {
+		return nil
+	}
 	orig := t.Clone()
 	if c.Description != nil {
 		t.Description = strings.TrimSpace(*c.Description)
@@ -361,6 +367,9 @@ func (o *op) apply(t *backlog.Task, c *Changes) error {
 			return err
 		}
 		t.Tags = tags
+		if t.HasDoc && !t.HasTag("doc") {
+			t.Tags = append(t.Tags, "doc") // the doc tag follows has_doc
+		}
 	}
 	if c.Depends != nil {
 		deps, err := editList(t.Depends, c.Depends, func(ref string) (string, error) { return o.depUUID(ref, t) })
@@ -376,6 +385,14 @@ func (o *op) apply(t *backlog.Task, c *Changes) error {
 		if v == nil {
 			delete(t.Extra, name)
 			continue
+		}
+		switch n := v.(type) { // numbers from Go code are JSON numbers
+		case int:
+			v = float64(n)
+		case int64:
+			v = float64(n)
+		case float32:
+			v = float64(n)
 		}
 		if err := backlog.ValidateUDA(name, v); err != nil {
 			return err
@@ -443,7 +460,13 @@ func editList(list []string, e *ListEdit, norm func(string) (string, error)) ([]
 	for _, s := range e.Remove {
 		v, err := norm(s)
 		if err != nil {
-			return nil, err
+			// A full UUID that no longer resolves (a purged task) can
+			// still be removed from the list.
+			u, uerr := backlog.ParseUUID(s)
+			if uerr != nil || !slices.Contains(out, u) {
+				return nil, err
+			}
+			v = u
 		}
 		out = slices.DeleteFunc(out, func(x string) bool { return x == v })
 	}

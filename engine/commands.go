@@ -353,13 +353,14 @@ func (e *Engine) Delete(ctx context.Context, ref string) (*Result, error) {
 		after := t.Clone()
 		after.Status = backlog.StatusDeleted
 		after.End = o.now
-		after.Start = time.Time{}
 		r.Task = after
 		if err := o.update(t, after); err != nil {
 			return "", err
 		}
-		if r.Unblocked, err = o.unblocked(t); err != nil {
-			return "", err
+		if t.IsLive() {
+			if r.Unblocked, err = o.unblocked(t); err != nil {
+				return "", err
+			}
 		}
 		if t.Status == backlog.StatusRecurring {
 			return "delete", o.deleteInstances(t)

@@ -88,6 +88,9 @@ func (o *op) setDoc(t *backlog.Task, content string) (*backlog.Task, error) {
 	} else if !isNotFound(err) {
 		return nil, err
 	}
+	if before != nil && *before == content && t.HasDoc && t.HasTag("doc") {
+		return t, nil // the same doc again changes nothing
+	}
 	if err := o.tx.SetDoc(o.ctx, t.UUID, content); err != nil {
 		return nil, err
 	}

@@ -63,17 +63,11 @@ func (e *Engine) Import(ctx context.Context, data []byte, opts ImportOptions) (*
 			progress(i+1, 2*len(objs))
 		}
 		inBatch := map[string]bool{}
-		for _, it := range items {
+		for i, it := range items {
 			if inBatch[it.task.UUID] {
-				return backlog.Invalidf("UUID %s appears twice in the batch", it.task.UUID)
+				return backlog.Invalidf("task %d: UUID %s appears twice in the batch", i, it.task.UUID)
 			}
 			inBatch[it.task.UUID] = true
-		}
-		hasInstance := map[string]bool{}
-		for _, it := range items {
-			if it.task.Parent != "" {
-				hasInstance[it.task.Parent] = true
-			}
 		}
 		out := make([]*backlog.Task, 0, len(items))
 		for i, it := range items {
@@ -99,13 +93,16 @@ func (e *Engine) Import(ctx context.Context, data []byte, opts ImportOptions) (*
 				}
 			}
 			out = append(out, t)
-			if t.Status == backlog.StatusRecurring && !hasInstance[t.UUID] {
-				inst := instanceOf(t, t.Due)
-				if err := o.insert(inst); err != nil {
+			progress(len(objs)+i+1, 2*len(objs))
+		}
+		// A series imported without a pending instance gets one, once the
+		// whole batch (which may hold its instances) is stored.
+		for i, t := range out {
+			if t.Status == backlog.StatusRecurring {
+				if err := o.continueSeries(t); err != nil {
 					return backlog.Invalidf("task %d: %s", i, errText(err))
 				}
 			}
-			progress(len(objs)+i+1, 2*len(objs))
 		}
 		for i, t := range out {
 			if err := o.checkCycles(t, nil); err != nil {
@@ -141,12 +138,18 @@ func errText(err error) string {
 	return err.Error()
 }
 
-// store inserts a new task, or replaces the task with the same UUID.
+// store inserts a new task, or replaces the task with the same UUID. A
+// replaced task keeps its id and its doc (has_doc is not imported: it follows
+// the doc).
 func (o *op) store(t *backlog.Task) error {
 	cur, err := o.tx.TaskByUUID(o.ctx, t.UUID)
 	switch {
 	case err == nil:
 		t.ID = cur.ID
+		t.HasDoc = cur.HasDoc
+		if t.HasDoc && !t.HasTag("doc") {
+			t.Tags = append(t.Tags, "doc")
+		}
 		return o.update(cur, t)
 	case isNotFound(err):
 		return o.insert(t)

@@ -204,6 +204,9 @@ func compareBy(a, b *backlog.Task, k SortKey) int {
 	case "urgency":
 		c = cmp.Compare(a.Urgency, b.Urgency)
 	case "priority":
+		if r, ok := missing(a.Priority == "", b.Priority == ""); ok {
+			return r
+		}
 		c = cmp.Compare(a.Priority.Rank(), b.Priority.Rank())
 	case "uuid":
 		return str(a.UUID, b.UUID)

@@ -95,6 +95,40 @@ func (o *op) instances(tpl *backlog.Task) ([]*backlog.Task, error) {
 	return append(ts, waiting...), nil
 }
 
+// continueSeries gives a template that has no pending instance one: due at
+// the template's due date when it never had an instance, else at the next
+// period date after its latest instance (or now, if later).
+func (o *op) continueSeries(tpl *backlog.Task) error {
+	q := &filter.AttrExpr{Name: "parent", Mod: filter.ModIs, ModText: "is", Value: tpl.UUID, Kind: filter.KindString}
+	all, err := o.tx.Select(o.ctx, store.Query{Filter: q, Now: o.now})
+	if err != nil {
+		return err
+	}
+	var latest time.Time
+	for _, inst := range all {
+		if inst.Status == backlog.StatusPending {
+			return nil
+		}
+		if inst.Due.After(latest) {
+			latest = inst.Due
+		}
+	}
+	due := tpl.Due
+	if len(all) > 0 {
+		after := latest
+		if o.now.After(after) {
+			after = o.now
+		}
+		if due, err = nextDue(tpl, after, o.now.Location()); err != nil {
+			return err
+		}
+	}
+	if !tpl.Until.IsZero() && due.After(tpl.Until) {
+		return nil
+	}
+	return o.insert(instanceOf(tpl, due))
+}
+
 // deleteInstances deletes a template's pending instances with it.
 func (o *op) deleteInstances(tpl *backlog.Task) error {
 	insts, err := o.instances(tpl)

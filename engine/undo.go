@@ -41,6 +41,13 @@ func (e *Engine) Undo(ctx context.Context) (*UndoResult, error) {
 				restored = append([]*backlog.Task{t}, restored...)
 			}
 		}
+		// Dependencies added since by others may close a cycle with the
+		// ones this undo brings back.
+		for _, t := range restored {
+			if err := o.checkCycles(t, nil); err != nil {
+				return backlog.Conflictf("cannot undo %q: it would bring back a %s; undo refused, nothing changed", entry.Summary, errText(err))
+			}
+		}
 		undo := &store.Entry{At: o.now, Agent: e.agent, Command: "undo", Summary: "undo " + entry.Summary,
 			Undoes: entry.Seq, Changes: o.changes}
 		if err := o.tx.Append(ctx, undo); err != nil {
@@ -99,7 +106,14 @@ func (o *op) checkUnchanged(entry *store.Entry, c store.Change) error {
 		return err
 	}
 	if len(later) > 0 {
-		l := later[len(later)-1]
+		// Name the first change by someone else, else the first change.
+		l := later[0]
+		for _, x := range later {
+			if x.Agent != entry.Agent {
+				l = x
+				break
+			}
+		}
 		return backlog.Conflictf("cannot undo %q: task %s was changed since by %s (%s); undo refused, nothing changed",
 			entry.Summary, ref, l.Agent, l.Summary)
 	}

@@ -8,9 +8,9 @@ func NamesScope(e Expr) bool {
 	Walk(e, func(n Expr) bool {
 		switch n := n.(type) {
 		case *AttrExpr:
-			named = n.Name == "status" || n.Name == "id" || n.Name == "uuid"
+			named = named || n.Name == "status" || n.Name == "id" || n.Name == "uuid"
 		case *TagExpr:
-			named = n.Virtual && statusTags[n.Name]
+			named = named || n.Virtual && statusTags[n.Name]
 		case *IDExpr, *UUIDExpr:
 			named = true
 		}
