@@ -1,5 +1,7 @@
 package backlog
 
+import "slices"
+
 // virtualTags are the upper-case tags computed from a task, never stored.
 var virtualTags = map[string]bool{
 	"PENDING": true, "COMPLETED": true, "DELETED": true, "WAITING": true, "RECURRING": true,
@@ -13,6 +15,16 @@ var virtualTags = map[string]bool{
 
 // IsVirtualTag reports whether name is one of the virtual tags (exact case).
 func IsVirtualTag(name string) bool { return virtualTags[name] }
+
+// VirtualTags returns the virtual tag names, sorted.
+func VirtualTags() []string {
+	names := make([]string, 0, len(virtualTags))
+	for n := range virtualTags {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
 
 // Graph answers the questions about a task that depend on other tasks:
 // dependencies and the newest id. A store may answer them from an index of

@@ -42,7 +42,12 @@ func Urgency(t *Task, now time.Time, blocked, blocking bool) float64 {
 
 // Urgency computes t's urgency at now: the sum of each term's factor (0..1)
 // times its coefficient, as Taskwarrior does.
+//
+// A completed or deleted task has no urgency: it is 0.
 func (c Coefficients) Urgency(t *Task, now time.Time, blocked, blocking bool) float64 {
+	if t.Status == StatusCompleted || t.Status == StatusDeleted {
+		return 0
+	}
 	var u float64
 	if t.HasTag("next") {
 		u += c.Next

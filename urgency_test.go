@@ -44,6 +44,8 @@ func TestUrgencyTerms(t *testing.T) {
 		{"due in 14 days gives 12 x 0.2", func(t *Task) { t.Due = now.Add(days(14)) }, false, false, 12 * 0.2},
 		{"due in 7 days is on the line", func(t *Task) { t.Due = now.Add(days(7)) }, false, false, 12 * (7*0.8/21 + 0.2)},
 		{"due in 30 days gives 12 x 0.2", func(t *Task) { t.Due = now.Add(days(30)) }, false, false, 12 * 0.2},
+		{"a completed task has no urgency", func(t *Task) { t.Status = StatusCompleted; t.Priority = PriorityHigh }, false, false, 0},
+		{"a deleted task has no urgency", func(t *Task) { t.Status = StatusDeleted; t.Tags = []string{"next"} }, false, false, 0},
 		{"terms add up", func(t *Task) {
 			t.Priority = PriorityHigh
 			t.Project = "web"

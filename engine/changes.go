@@ -9,6 +9,7 @@ import (
 	"unicode"
 
 	backlog "github.com/agent-backlog/backlog"
+	"github.com/agent-backlog/backlog/filter"
 	"github.com/agent-backlog/backlog/when"
 )
 
@@ -84,6 +85,17 @@ var settable = map[string]bool{
 // description is true, other words form the description; otherwise they are
 // errors. Every word is applied or rejected; none is ignored.
 func ParseMods(words []string, description bool) (*Changes, error) {
+	return parseWords(words, description, false)
+}
+
+// ParseNew reads the words of a new task (add, log): as ParseMods with a
+// description, except that a -word is text, since a new task has no tag to
+// remove ("Fix the -v flag").
+func ParseNew(words []string) (*Changes, error) {
+	return parseWords(words, true, true)
+}
+
+func parseWords(words []string, description, fresh bool) (*Changes, error) {
 	c := &Changes{}
 	var desc []string
 	addTag := func(sign byte, tag string) {
@@ -110,7 +122,7 @@ func ParseMods(words []string, description bool) (*Changes, error) {
 			continue
 		case strings.ContainsFunc(w, unicode.IsSpace):
 			// A word with spaces was quoted as one: it is text.
-		case len(w) > 1 && (w[0] == '+' || w[0] == '-'):
+		case len(w) > 1 && (w[0] == '+' || w[0] == '-' && !fresh):
 			if err := backlog.ValidateTag(w[1:]); err != nil {
 				return nil, err
 			}
@@ -381,10 +393,22 @@ func (o *op) apply(t *backlog.Task, c *Changes) error {
 			return err
 		}
 	}
+	var known map[string]filter.UDAKind
 	for name, v := range c.UDAs {
 		if v == nil {
 			delete(t.Extra, name)
 			continue
+		}
+		if known == nil {
+			var err error
+			if known, err = o.tx.UDAs(o.ctx); err != nil {
+				return err
+			}
+		}
+		if _, ok := known[name]; !ok {
+			if attr := lookalike(name); attr != "" {
+				return backlog.Invalidf("unknown attribute %q: did you mean %s? (a new user-defined attribute must not look like a built-in one; import a task with it in \"extra\" to create it anyway)", name, attr)
+			}
 		}
 		switch n := v.(type) { // numbers from Go code are JSON numbers
 		case int:
@@ -586,4 +610,42 @@ func dateField(t *backlog.Task, name string) time.Time {
 		return t.End
 	}
 	return time.Time{}
+}
+
+// lookalike returns the built-in attribute a would-be UDA name is probably a
+// misspelling of ("priorty", "projcet"), or "".
+func lookalike(name string) string {
+	for _, a := range attrNames {
+		d := editDistance(name, a)
+		if d == 1 && len(name) >= 4 || d == 2 && len(name) >= 6 {
+			return a
+		}
+	}
+	return ""
+}
+
+// editDistance is the optimal string alignment distance: insertions,
+// deletions, substitutions and transpositions of neighbours each cost one.
+func editDistance(a, b string) int {
+	prev2 := make([]int, len(b)+1)
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				cur[j] = min(cur[j], prev2[j-2]+1)
+			}
+		}
+		prev2, prev, cur = prev, cur, prev2
+	}
+	return prev[len(b)]
 }

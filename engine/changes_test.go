@@ -66,6 +66,28 @@ func TestParseModsReadsEveryKindOfWord(t *testing.T) {
 	}
 }
 
+func TestParseNewKeepsDashWordsAsText(t *testing.T) {
+	got, err := ParseNew([]string{"Fix", "the", "-v", "flag", "+cli"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &Changes{Description: ptr("Fix the -v flag"), Tags: &ListEdit{Add: []string{"cli"}}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+func TestLookalikeCatchesMisspeltAttributes(t *testing.T) {
+	for name, want := range map[string]string{
+		"priorty": "priority", "projcet": "project", "agnet": "agent", "dues": "due",
+		"estimate": "", "state": "", "owner": "", "size": "", "est": "", "points": "",
+	} {
+		if got := lookalike(name); got != want {
+			t.Errorf("lookalike(%q) = %q, want %q", name, got, want)
+		}
+	}
+}
+
 func TestSplitWordsKeepsQuotedStretches(t *testing.T) {
 	got, err := SplitWords(`+a project:x description:"two words" 'it''s' ""`)
 	if err != nil {

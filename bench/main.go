@@ -1,0 +1,207 @@
+// Command bench measures the backlog as a whole against its performance
+// targets, on a SQLite store of 100,000 tasks, and prints each figure with
+// its target and the ratio figure/target (under 1 is within target).
+//
+//	go run ./bench            # 100,000 tasks
+//	go run ./bench -n 20000   # a smaller store, for a quick look
+//
+// Timings are medians over repeated runs; the machine may be shared, so
+// compare ratios between runs rather than trusting one figure.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/agent-backlog/backlog/engine"
+	"github.com/agent-backlog/backlog/sqlite"
+)
+
+func main() {
+	n := flag.Int("n", 100_000, "tasks in the store")
+	runs := flag.Int("runs", 21, "repetitions of each timed query")
+	keep := flag.String("dir", "", "keep the store in this directory (default: a temporary one)")
+	flag.Parse()
+	if err := run(*n, *runs, *keep); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+type figure struct {
+	name   string
+	value  float64
+	unit   string
+	target float64
+}
+
+func run(n, runs int, keep string) error {
+	ctx := context.Background()
+	dir := keep
+	if dir == "" {
+		var err error
+		if dir, err = os.MkdirTemp("", "backlog-bench-"); err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+	}
+	path := filepath.Join(dir, "backlog.db")
+	st, err := sqlite.Open(ctx, path)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	e := engine.New(st, engine.Options{Agent: "bench"})
+
+	fmt.Printf("building a store of %d tasks in %s ...\n", n, dir)
+	start := time.Now()
+	if err := fill(ctx, e, n); err != nil {
+		return err
+	}
+	fmt.Printf("built in %s\n\n", time.Since(start).Round(time.Millisecond))
+
+	var figs []figure
+	add := func(name string, d time.Duration, target time.Duration) {
+		figs = append(figs, figure{name, float64(d) / 1e6, "ms", float64(target) / 1e6})
+	}
+
+	adds := make([]time.Duration, 0, 200)
+	for i := 0; i < 200; i++ {
+		c, _ := engine.ParseMods([]string{"bench", "add", "project:bench", "+new"}, true)
+		t0 := time.Now()
+		if _, err := e.Add(ctx, c); err != nil {
+			return err
+		}
+		adds = append(adds, time.Since(t0))
+	}
+	add("add (median, in-process)", median(adds), time.Millisecond)
+
+	list := func(f string) (time.Duration, int, error) {
+		var ds []time.Duration
+		var got int
+		for i := 0; i < runs; i++ {
+			t0 := time.Now()
+			ts, err := e.List(ctx, engine.ListOptions{Filter: f})
+			if err != nil {
+				return 0, 0, err
+			}
+			ds = append(ds, time.Since(t0))
+			got = len(ts)
+		}
+		return median(ds), got, nil
+	}
+	d, got, err := list("project:p3 +perf")
+	if err != nil {
+		return err
+	}
+	add(fmt.Sprintf("list project:p3 +perf (%d tasks)", got), d, 20*time.Millisecond)
+	d, got, err = list("cache")
+	if err != nil {
+		return err
+	}
+	add(fmt.Sprintf("text search \"cache\" (%d tasks)", got), d, 30*time.Millisecond)
+
+	var counts []time.Duration
+	for i := 0; i < runs; i++ {
+		t0 := time.Now()
+		if _, err := e.Count(ctx, ""); err != nil {
+			return err
+		}
+		counts = append(counts, time.Since(t0))
+	}
+	add("count (pending)", median(counts), 5*time.Millisecond)
+
+	bin, err := buildCLI(dir)
+	if err != nil {
+		return err
+	}
+	var walls []time.Duration
+	var peak int64
+	for i := 0; i < runs; i++ {
+		cmd := exec.Command(bin, "count")
+		cmd.Env = append(os.Environ(), "TASKDATA="+dir)
+		t0 := time.Now()
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			return fmt.Errorf("backlog count: %v: %s", err, out)
+		}
+		walls = append(walls, time.Since(t0))
+		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok && ru.Maxrss > peak {
+			peak = ru.Maxrss
+		}
+	}
+	add("CLI `backlog count`, whole process", median(walls), 20*time.Millisecond)
+	figs = append(figs, figure{"CLI `backlog count`, peak memory", float64(peak) / 1024, "MiB", 60})
+
+	fmt.Printf("%-44s %12s %10s %7s\n", "figure", "measured", "target", "ratio")
+	for _, f := range figs {
+		fmt.Printf("%-44s %9.2f %-2s %7.0f %-2s %7.2f\n", f.name, f.value, f.unit, f.target, f.unit, f.value/f.target)
+	}
+	return nil
+}
+
+// fill imports n tasks in batches: projects p0..p19 (some with sub-projects),
+// a few tags each, words drawn from a small vocabulary, some due dates,
+// some completed.
+func fill(ctx context.Context, e *engine.Engine, n int) error {
+	r := rand.New(rand.NewPCG(1, 2))
+	words := []string{"fix", "login", "page", "cache", "build", "deploy", "refactor", "tests", "docs", "api",
+		"timeout", "retry", "schema", "index", "query", "render", "parser", "config", "auth", "token"}
+	tags := []string{"bug", "perf", "ux", "next", "docs", "infra"}
+	const per = 5000
+	for done := 0; done < n; done += per {
+		var b strings.Builder
+		b.WriteString("[")
+		for i := done; i < min(done+per, n); i++ {
+			if i > done {
+				b.WriteString(",")
+			}
+			project := fmt.Sprintf("p%d", r.IntN(20))
+			if r.IntN(4) == 0 {
+				project += ".sub"
+			}
+			t1 := r.IntN(len(tags))
+			t2 := (t1 + 1 + r.IntN(len(tags)-1)) % len(tags)
+			fmt.Fprintf(&b, `{"description":"%s the %s %s %d","project":"%s","tags":["%s","%s"]`,
+				words[r.IntN(len(words))], words[r.IntN(len(words))], words[r.IntN(len(words))], i,
+				project, tags[t1], tags[t2])
+			if r.IntN(3) == 0 {
+				fmt.Fprintf(&b, `,"due":"now+%dd"`, r.IntN(60))
+			}
+			if r.IntN(10) == 0 {
+				b.WriteString(`,"status":"completed"`)
+			}
+			b.WriteString("}")
+		}
+		b.WriteString("]")
+		if _, err := e.Import(ctx, []byte(b.String()), engine.ImportOptions{}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// buildCLI builds the backlog binary into dir.
+func buildCLI(dir string) (string, error) {
+	bin := filepath.Join(dir, "backlog")
+	out, err := exec.Command("go", "build", "-o", bin, "./cmd/backlog").CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("go build ./cmd/backlog (run bench from the repository root): %v: %s", err, out)
+	}
+	return bin, nil
+}
+
+func median(ds []time.Duration) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[len(s)/2]
+}

@@ -1,0 +1,225 @@
+// Package cli is the backlog's command line: one small file per subcommand,
+// each turning words into an engine call and its result into a table, a
+// sentence or the MCP tool's JSON object.
+//
+// Run is the whole surface: it takes the arguments and an Env (streams,
+// configuration source, a store opener) and returns the exit status, so that
+// it runs the same in the binary, in Go tests and in testscripts.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/alecthomas/kong"
+
+	backlog "github.com/agent-backlog/backlog"
+	"github.com/agent-backlog/backlog/cli/config"
+	"github.com/agent-backlog/backlog/engine"
+	"github.com/agent-backlog/backlog/store"
+	"github.com/agent-backlog/backlog/store/memstore"
+	"github.com/agent-backlog/backlog/when"
+)
+
+// Exit statuses.
+const (
+	ExitOK       = 0
+	ExitInvalid  = 1 // bad usage or input
+	ExitNotFound = 2 // a task, doc or annotation that does not exist
+	ExitConflict = 3 // refused because of the state of the backlog
+	ExitFailure  = 4 // anything else: I/O, a broken store
+)
+
+// Env is what the command line runs with.
+type Env struct {
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	// Config is where settings come from (the environment, the working
+	// directory, the host).
+	Config config.Source
+	// Open opens the store file at path, creating it when it is missing.
+	// The directory exists when Open is called.
+	Open func(ctx context.Context, path string) (store.Store, error)
+}
+
+// Globals are the flags every command takes.
+type Globals struct {
+	JSON bool   `help:"Print one line of JSON: the MCP tool's result object."`
+	Data string `help:"Use the backlog in DIR (overrides TASKDATA and the rest)." placeholder:"DIR"`
+}
+
+// commands is the command line's grammar. Each command lives in a file of
+// its own.
+type commands struct {
+	Globals
+
+	Add        addCmd        `cmd:"" help:"Add a task: backlog add Fix login project:web +bug."`
+	Log        logCmd        `cmd:"" help:"Record a task that is already done."`
+	List       listCmd       `cmd:"" help:"List tasks, most urgent first (default: pending)."`
+	Count      countCmd      `cmd:"" help:"Count the tasks a filter selects."`
+	Info       infoCmd       `cmd:"" help:"Show every field of one task."`
+	Modify     modifyCmd     `cmd:"" help:"Change tasks: backlog modify <filter> -- <changes>." keepdashdash:""`
+	Start      startCmd      `cmd:"" help:"Mark a task as being worked on."`
+	Stop       stopCmd       `cmd:"" help:"Mark an active task as not being worked on."`
+	Done       doneCmd       `cmd:"" help:"Complete a task."`
+	Delete     deleteCmd     `cmd:"" help:"Delete a task (undo restores it)."`
+	Purge      purgeCmd      `cmd:"" help:"Remove a deleted task and its doc for good."`
+	Annotate   annotateCmd   `cmd:"" help:"Add a timestamped note to a task."`
+	Denotate   denotateCmd   `cmd:"" help:"Remove a note from a task by its exact text."`
+	Duplicate  duplicateCmd  `cmd:"" help:"Copy a task, with optional changes."`
+	Undo       undoCmd       `cmd:"" help:"Reverse your most recent command, as a whole."`
+	Import     importCmd     `cmd:"" help:"Import tasks from JSON (ours or Taskwarrior's)."`
+	Export     exportCmd     `cmd:"" help:"Print tasks of any status as a JSON array."`
+	Projects   projectsCmd   `cmd:"" help:"List the projects of pending tasks."`
+	Tags       tagsCmd       `cmd:"" help:"List the tags of pending tasks."`
+	Doc        docCmd        `cmd:"" help:"Write, read, edit or delete a task's markdown doc."`
+	Where      whereCmd      `cmd:"" help:"Show the store, namespace and agent id, and why."`
+	Calc       calcCmd       `cmd:"" help:"Resolve a date expression (eom, friday+1w) in UTC."`
+	Completion completionCmd `cmd:"" help:"Print a bash, zsh or fish completion script."`
+	Complete   completeCmd   `cmd:"" name:"_complete" hidden:"" help:"Print ids, projects or tags for shell completion."`
+}
+
+// runner is one run of the command line: its environment, its flags, and the
+// store and engine, opened only by the commands that need them.
+type runner struct {
+	ctx     context.Context
+	env     Env
+	globals *Globals
+	cfg     *config.Config
+	store   store.Store
+	engine  *engine.Engine
+	color   *bool
+}
+
+// exit carries kong's exit status (after --help) out of the parser.
+type exit int
+
+// Run runs the command line with args (without the program name) and
+// returns the exit status.
+func Run(ctx context.Context, args []string, env Env) (status int) {
+	var cmds commands
+	a := &runner{ctx: ctx, env: env, globals: &cmds.Globals}
+	defer func() {
+		if r := recover(); r != nil {
+			code, ok := r.(exit)
+			if !ok {
+				panic(r)
+			}
+			status = int(code)
+		}
+	}()
+	parser, err := kong.New(&cmds,
+		kong.Name("backlog"),
+		kong.Description("A persistent, cross-session task backlog for AI coding agents.\n\n"+
+			"Filters are the words after a command: backlog list project:web +bug. "+
+			"Errors are one sentence on stderr; exit status 1 bad input, 2 not found, 3 conflict, 4 anything else."),
+		kong.Writers(env.Stdout, env.Stderr),
+		kong.Exit(func(code int) { panic(exit(code)) }),
+		kong.ConfigureHelp(kong.HelpOptions{Compact: true, NoExpandSubcommands: true}),
+	)
+	if err != nil {
+		return a.fail(err)
+	}
+	if len(args) == 0 {
+		args = []string{"--help"}
+	}
+	args, err = arrange(parser.Model.Node, args)
+	if err != nil {
+		return a.fail(err)
+	}
+	kctx, err := parser.Parse(args)
+	if err != nil {
+		return a.fail(err)
+	}
+	err = kctx.Run(a)
+	if cerr := a.close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return a.fail(err)
+	}
+	return ExitOK
+}
+
+// fail prints err as one sentence and returns its exit status.
+func (a *runner) fail(err error) int {
+	msg := strings.Join(strings.Fields(err.Error()), " ")
+	fmt.Fprintln(a.env.Stderr, "backlog: "+msg)
+	return ExitCode(err)
+}
+
+// ExitCode is the exit status for an error: 1 for bad usage or input, 2 for
+// not found, 3 for a conflict, 4 for anything else.
+func ExitCode(err error) int {
+	var parseErr *kong.ParseError
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.As(err, &parseErr), errors.Is(err, backlog.ErrInvalid), errors.Is(err, when.ErrInvalid):
+		return ExitInvalid
+	case errors.Is(err, backlog.ErrNotFound):
+		return ExitNotFound
+	case errors.Is(err, backlog.ErrConflict):
+		return ExitConflict
+	}
+	return ExitFailure
+}
+
+// Config resolves which backlog the command works on, once.
+func (a *runner) Config() (*config.Config, error) {
+	if a.cfg == nil {
+		cfg, err := config.Resolve(a.env.Config, a.globals.Data)
+		if err != nil {
+			return nil, err
+		}
+		a.cfg = cfg
+	}
+	return a.cfg, nil
+}
+
+// Engine opens the store and returns an engine over it. A command that only
+// reads gets an empty backlog when the store file does not exist yet, so
+// that reading never creates files.
+func (a *runner) Engine(write bool) (*engine.Engine, error) {
+	if a.engine != nil {
+		return a.engine, nil
+	}
+	cfg, err := a.Config()
+	if err != nil {
+		return nil, err
+	}
+	clock, err := config.Clock(a.env.Config.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	_, statErr := os.Stat(cfg.File)
+	switch {
+	case !write && errors.Is(statErr, os.ErrNotExist):
+		a.store = memstore.New()
+	default:
+		if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
+			return nil, fmt.Errorf("cannot create the backlog directory: %w", err)
+		}
+		st, err := a.env.Open(a.ctx, cfg.File)
+		if err != nil {
+			return nil, fmt.Errorf("cannot open the backlog %s: %w", cfg.File, err)
+		}
+		a.store = st
+	}
+	a.engine = engine.New(a.store, engine.Options{Agent: cfg.Agent, Clock: clock})
+	return a.engine, nil
+}
+
+func (a *runner) close() error {
+	if a.store == nil {
+		return nil
+	}
+	err := a.store.Close()
+	a.store = nil
+	return err
+}

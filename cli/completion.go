@@ -1,0 +1,163 @@
+package cli
+
+import (
+	"io"
+	"strings"
+
+	backlog "github.com/agent-backlog/backlog"
+)
+
+type completionCmd struct {
+	Shell string `arg:"" optional:"" help:"The shell: bash, zsh or fish."`
+}
+
+func (c *completionCmd) Help() string {
+	return `Prints a completion script for the shell. It completes subcommands, flags,
+ids (with descriptions where the shell shows them), attribute names,
+projects after project:, tags after + and -, and a few values (priority:,
+status:, dates, recur:), asking backlog itself for the backlog's names.
+
+Examples:
+
+    source <(backlog completion bash)        # in ~/.bashrc
+    source <(backlog completion zsh)         # in ~/.zshrc
+    backlog completion fish > ~/.config/fish/completions/backlog.fish`
+}
+
+// subcommands are the completion scripts' commands, with their one-line help.
+var subcommands = [][2]string{
+	{"add", "Add a task"}, {"log", "Record a task that is already done"},
+	{"list", "List tasks"}, {"count", "Count tasks"}, {"info", "Show one task"},
+	{"modify", "Change tasks"}, {"start", "Start a task"}, {"stop", "Stop a task"},
+	{"done", "Complete a task"}, {"delete", "Delete a task"}, {"purge", "Remove a deleted task"},
+	{"annotate", "Add a note"}, {"denotate", "Remove a note"}, {"duplicate", "Copy a task"},
+	{"undo", "Reverse your last command"}, {"import", "Import tasks from JSON"},
+	{"export", "Print tasks as JSON"}, {"projects", "List projects"}, {"tags", "List tags"},
+	{"doc", "A task's markdown doc"}, {"where", "Show the store in use"},
+	{"calc", "Resolve a date expression"}, {"completion", "Print a completion script"},
+}
+
+func (c *completionCmd) Run(a *runner) error {
+	var names, described []string
+	for _, s := range subcommands {
+		names = append(names, s[0])
+		described = append(described, "'"+s[0]+":"+s[1]+"'")
+	}
+	var script string
+	switch c.Shell {
+	case "bash":
+		script = strings.ReplaceAll(bashCompletion, "@COMMANDS@", strings.Join(names, " "))
+	case "zsh":
+		script = strings.ReplaceAll(zshCompletion, "@COMMANDS@", strings.Join(described, "\n    "))
+	case "fish":
+		var b strings.Builder
+		for _, s := range subcommands {
+			b.WriteString("complete -c backlog -n __fish_use_subcommand -a " + s[0] + " -d '" + s[1] + "'\n")
+		}
+		script = strings.ReplaceAll(fishCompletion, "@COMMANDS@\n", b.String())
+	case "":
+		return backlog.Invalidf("completion needs a shell: backlog completion bash, zsh or fish")
+	default:
+		return backlog.Invalidf("cannot complete for the shell %q: use bash, zsh or fish", c.Shell)
+	}
+	_, err := io.WriteString(a.env.Stdout, script)
+	return err
+}
+
+const bashCompletion = `# bash completion for backlog: source <(backlog completion bash)
+_backlog() {
+    local line="${COMP_LINE:0:COMP_POINT}"
+    local cur="${line##*[[:space:]]}"
+    local cmd="" i
+    for ((i = 1; i < COMP_CWORD; i++)); do
+        case "${COMP_WORDS[i]}" in
+            --data) ((i++)) ;;
+            -*) ;;
+            *) cmd="${COMP_WORDS[i]}"; break ;;
+        esac
+    done
+    local -a cands=()
+    if [[ -z "$cmd" ]]; then
+        cands=($(compgen -W "@COMMANDS@ --json --data --help" -- "$cur"))
+    else
+        case "$cmd" in
+            completion) cands=($(compgen -W "bash zsh fish" -- "$cur")) ;;
+            import) cands=($(compgen -f -- "$cur")) ;;
+            where|undo|projects|tags|calc) cands=($(compgen -W "--json --help" -- "$cur")) ;;
+            *)
+                if [[ "$cmd" == doc && "${COMP_WORDS[2]}" != @(write|read|edit|delete) ]]; then
+                    cands=($(compgen -W "write read edit delete" -- "$cur"))
+                elif [[ "$cur" == --* ]]; then
+                    cands=($(compgen -W "--json --data --help --yes --sort --limit --file" -- "$cur"))
+                elif [[ -z "$cur" || "$cur" == [0-9]* ]]; then
+                    cands=($(compgen -W "$(backlog _complete ids 2>/dev/null | cut -f1)" -- "$cur"))
+                else
+                    local IFS=$'\n'
+                    cands=($(backlog _complete word "$cur" 2>/dev/null))
+                fi
+                ;;
+        esac
+    fi
+    if [[ "$cur" == *:* && "$COMP_WORDBREAKS" == *:* ]]; then
+        local prefix="${cur%"${cur##*:}"}"
+        cands=("${cands[@]#"$prefix"}")
+    fi
+    COMPREPLY=("${cands[@]}")
+    [[ ${#COMPREPLY[@]} -eq 1 && "${COMPREPLY[0]}" == *: ]] && compopt -o nospace 2>/dev/null
+    return 0
+}
+complete -F _backlog backlog
+`
+
+const zshCompletion = `#compdef backlog
+# zsh completion for backlog: source <(backlog completion zsh)
+_backlog() {
+  local -a cmds
+  cmds=(
+    @COMMANDS@
+  )
+  if (( CURRENT == 2 )); then
+    _describe -t commands 'backlog command' cmds
+    return
+  fi
+  local cur=${words[CURRENT]}
+  case ${words[2]} in
+    completion) compadd bash zsh fish; return ;;
+    import) _files; return ;;
+    doc)
+      if (( CURRENT == 3 )); then compadd write read edit delete; return; fi ;;
+  esac
+  if [[ $cur == --* ]]; then
+    compadd -- --json --data --help --yes --sort --limit --file
+  elif [[ -z $cur || $cur == [0-9]* ]]; then
+    local -a ids
+    ids=(${${(f)"$(backlog _complete ids 2>/dev/null)"}/$'\t'/:})
+    _describe -t ids 'task' ids
+  else
+    local -a cands
+    cands=(${(f)"$(backlog _complete word "$cur" 2>/dev/null)"})
+    compadd -S '' -- $cands
+  fi
+}
+if [[ $funcstack[1] == _backlog ]]; then
+  _backlog "$@"
+else
+  compdef _backlog backlog
+fi
+`
+
+const fishCompletion = `# fish completion for backlog: backlog completion fish > ~/.config/fish/completions/backlog.fish
+complete -c backlog -f
+@COMMANDS@
+complete -c backlog -l json -d 'Print JSON'
+complete -c backlog -l data -r -F -d 'The backlog directory'
+complete -c backlog -n '__fish_seen_subcommand_from completion' -a 'bash zsh fish'
+complete -c backlog -n '__fish_seen_subcommand_from import' -F
+complete -c backlog -n '__fish_seen_subcommand_from doc; and not __fish_seen_subcommand_from write read edit delete' -a 'write read edit delete'
+complete -c backlog -n '__fish_seen_subcommand_from modify' -l yes -d 'Modify more than 25 tasks'
+complete -c backlog -n '__fish_seen_subcommand_from list' -l sort -r -d 'Sort keys, e.g. due+,id+'
+complete -c backlog -n '__fish_seen_subcommand_from list' -l limit -r -d 'At most N tasks'
+complete -c backlog -n '__fish_seen_subcommand_from write' -l file -r -F -d 'Read the doc from FILE'
+complete -c backlog -n 'not __fish_use_subcommand; and not __fish_seen_subcommand_from completion import where undo projects tags calc' -a '(backlog _complete ids 2>/dev/null)'
+complete -c backlog -n 'not __fish_use_subcommand; and not __fish_seen_subcommand_from completion import where undo projects tags calc' -a '(backlog _complete word (commandline -ct) 2>/dev/null)'
+`

@@ -1,0 +1,138 @@
+package mcp
+
+import (
+	"context"
+	"errors"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
+	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+// drainTimeout bounds how long the server waits, once its input has ended,
+// for the requests already read to be answered.
+const drainTimeout = 30 * time.Second
+
+// ServeStdio speaks MCP as newline-delimited JSON over in and out, the way
+// agents spawn a server, until in ends or ctx is cancelled. When in ends,
+// every request already read is answered before ServeStdio returns: a shell
+// pipe that sends requests and closes stdin gets all its answers.
+func (s *Server) ServeStdio(ctx context.Context, in io.Reader, out io.Writer) error {
+	rc, ok := in.(io.ReadCloser)
+	if !ok {
+		rc = io.NopCloser(in)
+	}
+	t := &drainTransport{inner: &sdk.IOTransport{Reader: rc, Writer: nopWriteCloser{out}}}
+	ss, err := s.sdk.Connect(ctx, t, nil)
+	if err != nil {
+		return err
+	}
+	s.log.Info("serving MCP on stdio")
+	done := make(chan error, 1)
+	go func() { done <- ss.Wait() }()
+	select {
+	case err = <-done:
+	case <-ctx.Done():
+		ss.Close()
+		<-done
+		return nil
+	}
+	if errors.Is(err, io.EOF) {
+		return nil
+	}
+	return err
+}
+
+// nopWriteCloser keeps the caller's writer (stdout) open when the session
+// ends.
+type nopWriteCloser struct{ io.Writer }
+
+func (nopWriteCloser) Close() error { return nil }
+
+// drainTransport wraps a transport so that the end of its input does not
+// reach the SDK while requests are in flight. The SDK cancels in-flight
+// handlers and drops their answers as soon as a read fails, which loses the
+// answers to requests a client sent just before closing its side.
+type drainTransport struct {
+	inner sdk.Transport
+}
+
+func (t *drainTransport) Connect(ctx context.Context) (sdk.Connection, error) {
+	c, err := t.inner.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &drainConn{Connection: c, pending: map[jsonrpc.ID]bool{}, changed: make(chan struct{}), closed: make(chan struct{})}, nil
+}
+
+// drainConn counts the calls it has read and not yet answered, and holds
+// back a read error until they are all answered.
+type drainConn struct {
+	sdk.Connection
+
+	mu      sync.Mutex
+	pending map[jsonrpc.ID]bool
+	changed chan struct{} // closed and replaced when a call is answered
+
+	closeOnce sync.Once
+	closed    chan struct{}
+}
+
+func (c *drainConn) Read(ctx context.Context) (jsonrpc.Message, error) {
+	msg, err := c.Connection.Read(ctx)
+	if err != nil {
+		c.drain(ctx)
+		return nil, err
+	}
+	if req, ok := msg.(*jsonrpc.Request); ok && req.IsCall() {
+		c.mu.Lock()
+		c.pending[req.ID] = true
+		c.mu.Unlock()
+	}
+	return msg, nil
+}
+
+func (c *drainConn) Write(ctx context.Context, msg jsonrpc.Message) error {
+	err := c.Connection.Write(ctx, msg)
+	if resp, ok := msg.(*jsonrpc.Response); ok {
+		c.mu.Lock()
+		if c.pending[resp.ID] {
+			delete(c.pending, resp.ID)
+			close(c.changed)
+			c.changed = make(chan struct{})
+		}
+		c.mu.Unlock()
+	}
+	return err
+}
+
+func (c *drainConn) Close() error {
+	c.closeOnce.Do(func() { close(c.closed) })
+	return c.Connection.Close()
+}
+
+// drain waits until every call read has been answered, the connection is
+// closed, ctx is done, or drainTimeout has passed.
+func (c *drainConn) drain(ctx context.Context) {
+	timeout := time.NewTimer(drainTimeout)
+	defer timeout.Stop()
+	for {
+		c.mu.Lock()
+		n, changed := len(c.pending), c.changed
+		c.mu.Unlock()
+		if n == 0 {
+			return
+		}
+		select {
+		case <-changed:
+		case <-c.closed:
+			return
+		case <-ctx.Done():
+			return
+		case <-timeout.C:
+			return
+		}
+	}
+}

@@ -1,0 +1,65 @@
+package sqlite
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/agent-backlog/backlog/filter"
+)
+
+// TestQueryPlans checks that the common lists use the indexes they were
+// designed for.
+func TestQueryPlans(t *testing.T) {
+	s := openTest(t)
+	for _, c := range []struct {
+		filter, query string
+		want          []string
+	}{
+		{"", "SELECT count(*)", []string{"COVERING INDEX tasks_status (status=?)"}},
+		{"+READY", "SELECT count(*)", []string{"COVERING INDEX tasks_status (status=?)", "task_deps_blocked"}},
+		{"project:web +bug", "SELECT t.id", []string{"INDEX tasks_status (status=? AND project>? AND project<?)", "task_tags_tag (tag=?)"}},
+		{"login", "SELECT t.id", []string{"task_fts VIRTUAL TABLE"}},
+		{"12", "SELECT t.id", []string{"tasks_id (id=?)"}},
+		{"status.any: a1b2c3d4", "SELECT t.id", []string{"tasks_uuid (uuid>? AND uuid<?)"}},
+		{"status.any: due.before:2026-03-01", "SELECT t.id", []string{"USING INDEX tasks_due"}},
+		{"status.any: agent:back", "SELECT t.id", []string{"tasks_agent (agent>? AND agent<?)"}},
+	} {
+		e, err := filter.Parse(c.filter, filter.Options{Now: clock})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := compileWhere(filter.DefaultScope(e), clock)
+		checkPlan(t, s, c.query+" FROM tasks t WHERE "+w.sql, w.args, c.want...)
+	}
+	checkPlan(t, s, "SELECT "+entryColumns+` FROM journal
+		WHERE agent = ? AND command != 'undo' AND undone_by = 0 ORDER BY seq DESC LIMIT 1`, []any{"a"},
+		"journal_undoable (agent=?)")
+	checkPlan(t, s, "SELECT "+entryColumns+` FROM journal
+		WHERE seq IN (SELECT seq FROM journal_tasks WHERE uuid = ? AND seq > ?) ORDER BY seq`, []any{"u", 1},
+		"journal_tasks USING PRIMARY KEY (uuid=? AND seq>?)")
+}
+
+func checkPlan(t *testing.T, s *Store, query string, args []any, want ...string) {
+	t.Helper()
+	rows, err := s.db.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+query, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	rows.Close()
+	text := strings.Join(plan, "\n")
+	for _, w := range want {
+		if !strings.Contains(text, w) {
+			t.Errorf("%s\nplan lacks %q:\n%s", query, w, text)
+		}
+	}
+}
