@@ -3,7 +3,7 @@ package cli
 import (
 	"strings"
 
-	"github.com/agent-backlog/backlog/cli/config"
+	"github.com/agent-backlog/backlog/config"
 	"github.com/agent-backlog/backlog/when"
 )
 

@@ -14,11 +14,12 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/alecthomas/kong"
 
 	backlog "github.com/agent-backlog/backlog"
-	"github.com/agent-backlog/backlog/cli/config"
+	"github.com/agent-backlog/backlog/config"
 	"github.com/agent-backlog/backlog/engine"
 	"github.com/agent-backlog/backlog/store"
 	"github.com/agent-backlog/backlog/store/memstore"
@@ -45,6 +46,9 @@ type Env struct {
 	// Open opens the store file at path, creating it when it is missing.
 	// The directory exists when Open is called.
 	Open func(ctx context.Context, path string) (store.Store, error)
+	// Serve runs the MCP server for `backlog serve`; nil when the build has
+	// none.
+	Serve func(ctx context.Context, r ServeRequest) error
 }
 
 // Globals are the flags every command takes.
@@ -78,6 +82,7 @@ type commands struct {
 	Projects   projectsCmd   `cmd:"" help:"List the projects of pending tasks."`
 	Tags       tagsCmd       `cmd:"" help:"List the tags of pending tasks."`
 	Doc        docCmd        `cmd:"" help:"Write, read, edit or delete a task's markdown doc."`
+	Serve      serveCmd      `cmd:"" help:"Run the MCP server (stdio, or streamable HTTP with --http)."`
 	Where      whereCmd      `cmd:"" help:"Show the store, namespace and agent id, and why."`
 	Calc       calcCmd       `cmd:"" help:"Resolve a date expression (eom, friday+1w) in UTC."`
 	Completion completionCmd `cmd:"" help:"Print a bash, zsh or fish completion script."`
@@ -193,7 +198,7 @@ func (a *runner) Engine(write bool) (*engine.Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	clock, err := config.Clock(a.env.Config.Getenv)
+	clock, err := configClock(a)
 	if err != nil {
 		return nil, err
 	}
@@ -213,6 +218,11 @@ func (a *runner) Engine(write bool) (*engine.Engine, error) {
 	}
 	a.engine = engine.New(a.store, engine.Options{Agent: cfg.Agent, Clock: clock})
 	return a.engine, nil
+}
+
+// configClock is the clock commands run at (BACKLOG_NOW or the real time).
+func configClock(a *runner) (func() time.Time, error) {
+	return config.Clock(a.env.Config.Getenv)
 }
 
 func (a *runner) close() error {

@@ -14,7 +14,7 @@ import (
 	"github.com/alecthomas/kong"
 
 	backlog "github.com/agent-backlog/backlog"
-	"github.com/agent-backlog/backlog/cli/config"
+	"github.com/agent-backlog/backlog/config"
 	"github.com/agent-backlog/backlog/store"
 	"github.com/agent-backlog/backlog/store/memstore"
 	"github.com/agent-backlog/backlog/when"

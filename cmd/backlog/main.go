@@ -10,7 +10,7 @@ import (
 	"os/signal"
 
 	"github.com/agent-backlog/backlog/cli"
-	"github.com/agent-backlog/backlog/cli/config"
+	"github.com/agent-backlog/backlog/config"
 )
 
 func main() {
@@ -29,5 +29,6 @@ func run() int {
 		Stderr: os.Stderr,
 		Config: config.OS(),
 		Open:   openStore,
+		Serve:  serve,
 	})
 }
