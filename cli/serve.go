@@ -30,9 +30,11 @@ type serveCmd struct {
 }
 
 func (c *serveCmd) Help() string {
-	return `Agents spawn "backlog serve" and speak MCP over its stdin and stdout:
+	return `Agents spawn "backlog serve" and speak MCP over its stdin and stdout.
 
+Examples:
   claude mcp add backlog -- backlog serve
+  BACKLOG_HTTP_TOKEN=secret backlog serve --http 0.0.0.0:7411
 
 With --http the same tools are served over streamable HTTP at /mcp, for
 agents on other machines. The store is opened on the first tool call, so
