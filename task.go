@@ -112,6 +112,9 @@ type Task struct {
 
 	// Urgency is computed at read time (see Urgency); it is never stored.
 	Urgency float64
+	// Archived is the archive segment (2026-Q3) of a task read from the
+	// archive; such a task is read-only.
+	Archived string
 }
 
 // Clone returns a deep copy, so that before/after images never share slices.
@@ -189,9 +192,12 @@ func (t *Task) Validate() error {
 		return Invalidf("until (%s) is before due (%s): the series would never start",
 			t.Until.UTC().Format(DateLayout), t.Due.UTC().Format(DateLayout))
 	}
-	for _, d := range t.Depends {
+	for i, d := range t.Depends {
 		if _, err := ParseUUID(d); err != nil {
 			return Invalidf("depends holds %q, which is not a task UUID", d)
+		}
+		if slices.Contains(t.Depends[:i], d) {
+			return Invalidf("depends holds %s twice", d)
 		}
 		if d == t.UUID && t.UUID != "" {
 			return Invalidf("task %s cannot depend on itself", t.Ref())
@@ -271,6 +277,8 @@ func ValidateTag(tag string) error {
 		return Invalidf("a tag must not be empty")
 	case len(tag) > maxName:
 		return Invalidf("tag %q is longer than %d bytes", tag, maxName)
+	case !utf8.ValidString(tag):
+		return Invalidf("tag %q is not valid UTF-8", tag)
 	case tag[0] == '+' || tag[0] == '-':
 		return Invalidf("tag %q must not start with %q", tag, tag[:1])
 	case IsVirtualTag(tag):
@@ -289,6 +297,9 @@ func ValidateAgent(a string) error {
 	if len(a) > maxName {
 		return Invalidf("agent id is %d bytes, more than the %d allowed", len(a), maxName)
 	}
+	if !utf8.ValidString(a) {
+		return Invalidf("agent id %q is not valid UTF-8", a)
+	}
 	for _, r := range a {
 		if unicode.IsControl(r) {
 			return Invalidf("agent id %q contains a control character", a)
@@ -302,6 +313,8 @@ func ValidateAnnotation(s string) error {
 	switch {
 	case strings.TrimSpace(s) == "":
 		return Invalidf("annotation text must not be empty")
+	case !utf8.ValidString(s):
+		return Invalidf("annotation text is not valid UTF-8")
 	case strings.ContainsAny(s, "\n\r"):
 		return Invalidf("annotation text must be one line (put longer text in the task's doc)")
 	case len(s) > MaxAnnotation:
@@ -461,7 +474,12 @@ func (t *Task) MarshalJSON() ([]byte, error) {
 	date("start", t.Start)
 	date("end", t.End)
 	key("urgency")
-	b = strconv.AppendFloat(b, roundUrgency(t.Urgency), 'f', -1, 64)
+	u := roundUrgency(t.Urgency)
+	if math.IsNaN(u) || math.IsInf(u, 0) {
+		u = 0
+	}
+	b = strconv.AppendFloat(b, u, 'f', -1, 64)
+	str("archived", t.Archived)
 	if len(t.Extra) > 0 {
 		key("extra")
 		keys := make([]string, 0, len(t.Extra))

@@ -49,6 +49,11 @@ func TestValidateRejectsBadFields(t *testing.T) {
 			"a recurring task needs a recurrence period (recur)"},
 		{"a template without due", func(t *Task) { t.Status = StatusRecurring; t.Recur = "weekly" }, "a recurring task needs a due date"},
 		{"a dependency that is not a UUID", func(t *Task) { t.Depends = []string{"12"} }, `depends holds "12", which is not a task UUID`},
+		{"a dependency twice", func(t *Task) {
+			t.Depends = []string{"0b6a9c1e-3f7d-4a5b-9c2d-000000000001", "0b6a9c1e-3f7d-4a5b-9c2d-000000000001"}
+		}, "depends holds 0b6a9c1e-3f7d-4a5b-9c2d-000000000001 twice"},
+		{"a tag that is not UTF-8", func(t *Task) { t.Tags = []string{"a\xff"} }, `tag "a\xff" is not valid UTF-8`},
+		{"an agent that is not UTF-8", func(t *Task) { t.Agent = "a\xff" }, `agent id "a\xff" is not valid UTF-8`},
 		{"a dependency on itself", func(t *Task) { t.Depends = []string{t.UUID} }, "task 1 cannot depend on itself"},
 		{"a bad UUID", func(t *Task) { t.UUID = "xyz" }, `"xyz" is not a UUID`},
 		{"an empty annotation", func(t *Task) { t.Annotations = []Annotation{{Description: " "}} }, "annotation 0: annotation text must not be empty"},

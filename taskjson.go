@@ -33,6 +33,7 @@ type taskJSON struct {
 	End         jsonTime         `json:"end"`
 	Urgency     float64          `json:"urgency"`
 	Extra       map[string]any   `json:"extra"`
+	Archived    string           `json:"archived"`
 }
 
 type annotationJSON struct {
@@ -87,7 +88,7 @@ func (t *Task) UnmarshalJSON(b []byte) error {
 		Due: w.Due.Time, Scheduled: w.Scheduled.Time, Wait: w.Wait.Time, Until: w.Until.Time,
 		Recur: w.Recur, Mask: w.Mask, Parent: w.Parent, Depends: w.Depends, Agent: w.Agent,
 		HasDoc: w.HasDoc, Entry: w.Entry.Time, Modified: w.Modified.Time,
-		Start: w.Start.Time, End: w.End.Time,
+		Start: w.Start.Time, End: w.End.Time, Archived: w.Archived,
 	}
 	for _, a := range w.Annotations {
 		t.Annotations = append(t.Annotations, Annotation{Entry: a.Entry.Time, Description: a.Description})

@@ -102,7 +102,13 @@ func findFlag(node *kong.Node, arg string) *kong.Flag {
 	if i := strings.IndexByte(name, '='); i >= 0 {
 		name = name[:i]
 	}
-	for _, group := range node.AllFlags(false) {
+	groups := node.AllFlags(false)
+	// A default subcommand (backlog archive --older-than 30) takes its
+	// flags without being named.
+	if node.DefaultCmd != nil {
+		groups = append(groups, node.DefaultCmd.Flags)
+	}
+	for _, group := range groups {
 		for _, f := range group {
 			if !long {
 				if f.Short != 0 && string(f.Short) == name {

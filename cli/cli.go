@@ -82,6 +82,7 @@ type commands struct {
 	Projects   projectsCmd   `cmd:"" help:"List the projects of pending tasks."`
 	Tags       tagsCmd       `cmd:"" help:"List the tags of pending tasks."`
 	Doc        docCmd        `cmd:"" help:"Write, read, edit or delete a task's markdown doc."`
+	Archive    archiveCmd    `cmd:"" help:"Move old finished tasks into quarterly archive segments."`
 	Serve      serveCmd      `cmd:"" help:"Run the MCP server (stdio, or streamable HTTP with --http)."`
 	Where      whereCmd      `cmd:"" help:"Show the store, namespace and agent id, and why."`
 	Calc       calcCmd       `cmd:"" help:"Resolve a date expression (eom, friday+1w) in UTC."`

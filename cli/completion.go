@@ -33,7 +33,7 @@ var subcommands = [][2]string{
 	{"annotate", "Add a note"}, {"denotate", "Remove a note"}, {"duplicate", "Copy a task"},
 	{"undo", "Reverse your last command"}, {"import", "Import tasks from JSON"},
 	{"export", "Print tasks as JSON"}, {"projects", "List projects"}, {"tags", "List tags"},
-	{"doc", "A task's markdown doc"}, {"where", "Show the store in use"}, {"serve", "Run the MCP server"},
+	{"doc", "A task's markdown doc"}, {"where", "Show the store in use"}, {"serve", "Run the MCP server"}, {"archive", "Archive old finished tasks"},
 	{"calc", "Resolve a date expression"}, {"completion", "Print a completion script"},
 }
 

@@ -194,15 +194,26 @@ func (e *Engine) Release(ctx context.Context, ref, note string, force bool) (*Re
 }
 
 // Summary is a compact overview of a backlog for the start of a session.
+// Every list in it is capped, so that it stays under 1,500 bytes of JSON
+// whatever the backlog's size: it is printed by session-start hooks and read
+// by agents that pay for every token.
 type Summary struct {
-	Counts     map[string]int     `json:"counts"`            // by effective status
-	Active     map[string][]int64 `json:"active,omitempty"`  // started or claimed live tasks by agent ("" = unclaimed)
-	Overdue    []Brief            `json:"overdue,omitempty"` // the most overdue first, at most 5
-	OverdueN   int                `json:"overdue_count,omitempty"`
-	Next       []Brief            `json:"next,omitempty"`      // the five most urgent READY unclaimed tasks
-	Completed  []Brief            `json:"completed,omitempty"` // completed since Since, newest first, at most 5
-	CompletedN int                `json:"completed_count,omitempty"`
-	Since      string             `json:"since,omitempty"`
+	Counts     map[string]int `json:"counts"`           // by effective status
+	Active     []AgentWork    `json:"active,omitempty"` // started or claimed live tasks, by agent
+	MoreActive int            `json:"more_agents,omitempty"`
+	Overdue    []Brief        `json:"overdue,omitempty"` // the most overdue first
+	OverdueN   int            `json:"overdue_count,omitempty"`
+	Next       []Brief        `json:"next,omitempty"` // the most urgent READY unclaimed tasks
+	Completed  []Brief        `json:"completed,omitempty"`
+	DoneN      int            `json:"completed_count,omitempty"`
+	Since      string         `json:"since"` // completed since
+}
+
+// AgentWork is one agent's live work in a summary ("" = started, unclaimed).
+type AgentWork struct {
+	Agent string  `json:"agent"`
+	Count int     `json:"count"`
+	IDs   []int64 `json:"ids"` // the first few
 }
 
 // Brief is a task in a summary: enough to pick it, nothing more.
@@ -211,7 +222,7 @@ type Brief struct {
 	Description string  `json:"description"`
 	Project     string  `json:"project,omitempty"`
 	Priority    string  `json:"priority,omitempty"`
-	Due         string  `json:"due,omitempty"`
+	Due         string  `json:"due,omitempty"` // the day, UTC
 	Urgency     float64 `json:"urgency,omitempty"`
 	HasDoc      bool    `json:"has_doc,omitempty"`
 }
@@ -222,10 +233,17 @@ type SummaryOptions struct {
 	Since  time.Time // completed since; zero means the last 24 hours
 }
 
-// maxBrief keeps descriptions in a summary short.
-const maxBrief = 80
+// Caps on a summary's lists.
+const (
+	maxBrief     = 48 // bytes of a description
+	maxAgents    = 5
+	maxAgentIDs  = 5
+	maxNext      = 5
+	maxOverdue   = 3
+	maxCompleted = 3
+)
 
-// Summary returns the overview. It stays small whatever the backlog's size.
+// Summary returns the overview.
 func (e *Engine) Summary(ctx context.Context, opts SummaryOptions) (*Summary, error) {
 	sum := &Summary{Counts: map[string]int{}}
 	err := e.store.Read(ctx, func(tx store.Tx) error {
@@ -270,11 +288,30 @@ func (e *Engine) Summary(ctx context.Context, opts SummaryOptions) (*Summary, er
 		if err != nil {
 			return err
 		}
+		byAgent := map[string]*AgentWork{}
 		for _, t := range active {
-			if sum.Active == nil {
-				sum.Active = map[string][]int64{}
+			w := byAgent[t.Agent]
+			if w == nil {
+				w = &AgentWork{Agent: t.Agent}
+				byAgent[t.Agent] = w
 			}
-			sum.Active[t.Agent] = append(sum.Active[t.Agent], t.ID)
+			w.Count++
+			if len(w.IDs) < maxAgentIDs {
+				w.IDs = append(w.IDs, t.ID)
+			}
+		}
+		for _, w := range byAgent {
+			sum.Active = append(sum.Active, *w)
+		}
+		slices.SortFunc(sum.Active, func(a, b AgentWork) int {
+			if a.Count != b.Count {
+				return b.Count - a.Count
+			}
+			return strings.Compare(a.Agent, b.Agent)
+		})
+		if len(sum.Active) > maxAgents {
+			sum.MoreActive = len(sum.Active) - maxAgents
+			sum.Active = sum.Active[:maxAgents]
 		}
 		overdue, err := sel("+OVERDUE")
 		if err != nil {
@@ -282,20 +319,23 @@ func (e *Engine) Summary(ctx context.Context, opts SummaryOptions) (*Summary, er
 		}
 		slices.SortFunc(overdue, func(a, b *backlog.Task) int { return a.Due.Compare(b.Due) })
 		sum.OverdueN = len(overdue)
-		sum.Overdue = briefs(overdue, 5)
+		sum.Overdue = briefs(overdue, maxOverdue)
 		next, err := sel("+READY agent.none:")
 		if err != nil {
 			return err
 		}
 		sortTasks(next, []SortKey{{Field: "urgency", Desc: true}})
-		sum.Next = briefs(next, 5)
+		sum.Next = briefs(next, maxNext)
 		done, err := sel("status:completed end.after:" + since.UTC().Format(backlog.DateLayout))
 		if err != nil {
 			return err
 		}
 		sortTasks(done, []SortKey{{Field: "end", Desc: true}})
-		sum.CompletedN = len(done)
-		sum.Completed = briefs(done, 5)
+		sum.DoneN = len(done)
+		sum.Completed = briefs(done, maxCompleted)
+		for i := range sum.Completed {
+			sum.Completed[i].Urgency, sum.Completed[i].Due = 0, ""
+		}
 		return nil
 	})
 	if err != nil {
@@ -312,9 +352,9 @@ func briefs(ts []*backlog.Task, n int) []Brief {
 			d = truncateUTF8(d, maxBrief-3) + "..."
 		}
 		b := Brief{ID: t.ID, Description: d, Project: t.Project, Priority: string(t.Priority),
-			Urgency: roundU(t.Urgency), HasDoc: t.HasDoc}
+			Urgency: float64(int64(t.Urgency*10+0.5)) / 10, HasDoc: t.HasDoc}
 		if !t.Due.IsZero() {
-			b.Due = t.Due.UTC().Format(backlog.DateLayout)
+			b.Due = t.Due.UTC().Format("2006-01-02")
 		}
 		out = append(out, b)
 	}

@@ -55,9 +55,26 @@ func (e *Engine) Now() time.Time { return e.clock().Truncate(time.Second) }
 // MaxUnconfirmed is how many tasks a modify may change without confirmation.
 const MaxUnconfirmed = 25
 
-// resolve finds the task a reference names: a numeric id, a full UUID in any
-// case, or a UUID prefix of at least 8 hex digits.
+// resolve finds the task a reference names in the working set: a numeric
+// id, a full UUID in any case, or a UUID prefix of at least 8 hex digits. A
+// reference to an archived task is an error that says how to restore it.
 func resolve(ctx context.Context, tx store.Tx, ref string) (*backlog.Task, error) {
+	t, err := resolveWorking(ctx, tx, ref)
+	if err == nil || !isNotFound(err) {
+		return t, err
+	}
+	a, aerr := archivedRef(ctx, tx, ref)
+	if aerr != nil {
+		return nil, aerr
+	}
+	if a != nil {
+		return nil, backlog.Conflictf("task %s is archived in %s and read-only: restore it first (backlog archive restore %s %s)",
+			a.Ref(), a.Archived, a.Archived, a.Ref())
+	}
+	return nil, err
+}
+
+func resolveWorking(ctx context.Context, tx store.Tx, ref string) (*backlog.Task, error) {
 	ref = strings.TrimSpace(ref)
 	if ref == "" {
 		return nil, backlog.Invalidf("a task reference is required: give an id like 12 or a UUID")

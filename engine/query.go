@@ -92,11 +92,21 @@ func (e *Engine) Export(ctx context.Context, filterSrc string) ([]*backlog.Task,
 	return out, err
 }
 
-// Info returns one task, whatever its status.
+// Info returns one task, whatever its status; an archived task comes back
+// with its segment in Archived.
 func (e *Engine) Info(ctx context.Context, ref string) (*backlog.Task, error) {
 	var out *backlog.Task
 	err := e.store.Read(ctx, func(tx store.Tx) error {
-		t, err := resolve(ctx, tx, ref)
+		t, err := resolveWorking(ctx, tx, ref)
+		if isNotFound(err) {
+			a, aerr := archivedRef(ctx, tx, ref)
+			if aerr != nil {
+				return aerr
+			}
+			if a != nil {
+				t, err = a, nil
+			}
+		}
 		if err != nil {
 			return err
 		}

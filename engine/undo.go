@@ -81,6 +81,10 @@ func (o *op) checkUnchanged(entry *store.Entry, c store.Change) error {
 		cur = nil
 	}
 	same := sameTask(cur, c.After)
+	if c.Archived != "" {
+		// Archived: it must still be in the archive, not restored since.
+		same = cur == nil
+	}
 	if same && c.Doc != nil && cur != nil {
 		doc, err := o.tx.Doc(o.ctx, c.UUID)
 		switch {
@@ -96,10 +100,13 @@ func (o *op) checkUnchanged(entry *store.Entry, c store.Change) error {
 		return nil
 	}
 	ref := c.UUID
-	if c.After != nil {
+	switch {
+	case c.After != nil:
 		ref = c.After.Ref()
-	} else if c.Before != nil {
+	case c.Before != nil:
 		ref = c.Before.Ref()
+	case cur != nil:
+		ref = cur.Ref()
 	}
 	later, err := o.tx.EntriesAfter(o.ctx, entry.Seq, c.UUID)
 	if err != nil {
@@ -129,6 +136,21 @@ func (o *op) restore(c store.Change) (*backlog.Task, error) {
 	}
 	if err != nil {
 		cur = nil
+	}
+	switch {
+	case c.Archived != "":
+		back, err := o.tx.Unarchive(o.ctx, c.UUID)
+		if err != nil {
+			return nil, fmt.Errorf("restoring archived task %s: %w", c.UUID, err)
+		}
+		o.changes = append(o.changes, store.Change{UUID: c.UUID, After: cloneOrNil(back), Unarchived: c.Archived})
+		return cloneOrNil(back), nil
+	case c.Unarchived != "":
+		if err := o.tx.Archive(o.ctx, c.UUID, c.Unarchived); err != nil {
+			return nil, fmt.Errorf("archiving task %s again: %w", c.UUID, err)
+		}
+		o.changes = append(o.changes, store.Change{UUID: c.UUID, Archived: c.Unarchived})
+		return nil, nil
 	}
 	var docNow *string
 	if c.Doc != nil && cur != nil {

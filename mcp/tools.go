@@ -327,51 +327,17 @@ func trimObject(obj []byte, keep map[string]bool) json.RawMessage {
 	return b.Bytes()
 }
 
-// archiver is the engine's archive, coming in the lead's engine/archive.go.
-// Until it lands, the archive tools say so instead of failing to build.
-type archiver interface {
-	Archive(ctx context.Context, olderThanDays int) (int, error)
-	ArchiveSegments(ctx context.Context) ([]store.NameCount, error)
-	ArchiveLoad(ctx context.Context, segment string) ([]*backlog.Task, error)
-}
-
-func archiverOf(e *engine.Engine) (archiver, error) {
-	if a, ok := any(e).(archiver); ok {
-		return a, nil
-	}
-	return nil, backlog.Conflictf("the archive is not available in this build of backlog")
-}
-
 func archive(ctx context.Context, e *engine.Engine, a argv) (any, error) {
-	days := a.num("older_than_days", 90)
-	if days < 0 {
-		return nil, backlog.Invalidf("older_than_days must be 0 or more, got %d", days)
-	}
-	ar, err := archiverOf(e)
-	if err != nil {
-		return nil, err
-	}
-	n, err := ar.Archive(ctx, days)
+	n, err := e.Archive(ctx, a.num("older_than_days", engine.DefaultArchiveDays))
 	return map[string]int{"archived": n}, err
 }
 
 func archiveList(ctx context.Context, e *engine.Engine, a argv) (any, error) {
-	ar, err := archiverOf(e)
-	if err != nil {
-		return nil, err
-	}
-	segs, err := ar.ArchiveSegments(ctx)
-	if segs == nil {
-		segs = []store.NameCount{}
-	}
+	segs, err := e.ArchiveSegments(ctx)
 	return map[string][]store.NameCount{"segments": segs}, err
 }
 
 func archiveLoad(ctx context.Context, e *engine.Engine, a argv) (any, error) {
-	ar, err := archiverOf(e)
-	if err != nil {
-		return nil, err
-	}
-	tasks, err := ar.ArchiveLoad(ctx, a.str("segment"))
+	tasks, err := e.ArchiveLoad(ctx, a.str("segment"))
 	return tasksResult(tasks), err
 }

@@ -294,6 +294,9 @@ type changeJSON struct {
 	Before json.RawMessage `json:"before,omitempty"`
 	After  json.RawMessage `json:"after,omitempty"`
 	Doc    *docJSON        `json:"doc,omitempty"`
+	// Archived and Unarchived name the segment a task moved into or out of.
+	Archived   string `json:"archived,omitempty"`
+	Unarchived string `json:"unarchived,omitempty"`
 }
 
 type docJSON struct {
@@ -306,6 +309,7 @@ func encodeChanges(cs []store.Change) (string, error) {
 	out := make([]changeJSON, len(cs))
 	for i, c := range cs {
 		out[i].UUID = c.UUID
+		out[i].Archived, out[i].Unarchived = c.Archived, c.Unarchived
 		var err error
 		if out[i].Before, err = taskImage(c.Before); err != nil {
 			return "", err
@@ -347,6 +351,7 @@ func decodeChanges(s string) ([]store.Change, error) {
 	cs := make([]store.Change, len(in))
 	for i, c := range in {
 		cs[i].UUID = c.UUID
+		cs[i].Archived, cs[i].Unarchived = c.Archived, c.Unarchived
 		if len(c.Before) > 0 {
 			cs[i].Before = new(backlog.Task)
 			if err := cs[i].Before.UnmarshalJSON(c.Before); err != nil {

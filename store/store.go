@@ -88,6 +88,22 @@ type Tx interface {
 	EntriesAfter(ctx context.Context, seq int64, uuid string) ([]*Entry, error)
 	// MarkUndone records that entry seq was reversed by entry by.
 	MarkUndone(ctx context.Context, seq, by int64) error
+
+	// Archive moves the task with the UUID, and its doc, out of the working
+	// set into the archive segment; it keeps its id and no query of the
+	// working set sees it any more.
+	Archive(ctx context.Context, uuid, segment string) error
+	// Unarchive moves an archived task, and its doc, back into the working
+	// set and returns it; an error wrapping backlog.ErrNotFound when the UUID
+	// is not archived.
+	Unarchive(ctx context.Context, uuid string) (*backlog.Task, error)
+	// Segments counts the archived tasks of each segment, ordered by name.
+	Segments(ctx context.Context) ([]NameCount, error)
+	// ArchivedTasks returns the tasks of a segment, by id, with Archived set.
+	ArchivedTasks(ctx context.Context, segment string) ([]*backlog.Task, error)
+	// FindArchived returns the archived tasks with the id (when id > 0) or
+	// whose UUID starts with prefix (up to limit), by id, with Archived set.
+	FindArchived(ctx context.Context, id int64, prefix string, limit int) ([]*backlog.Task, error)
 }
 
 // Query selects tasks with a parsed filter. The engine applies the implicit
@@ -133,6 +149,10 @@ type Change struct {
 	// Doc images, set only when the command changed the doc; a nil pointer
 	// inside DocChange means "no doc".
 	Doc *DocChange
+	// Archived is the segment the task moved into (Before and After are
+	// nil: the archive holds it as it was); Unarchived the segment it came
+	// back from (After is the task as restored).
+	Archived, Unarchived string
 }
 
 // DocChange is a doc's content before and after a command.

@@ -27,16 +27,28 @@ type state struct {
 	journal []*store.Entry
 	nextID  int64
 	udas    map[string]filter.UDAKind
+	archive map[string]archived // by UUID
+}
+
+type archived struct {
+	task    *backlog.Task
+	segment string
+	doc     *string
 }
 
 // New returns an empty store.
 func New() *Store {
-	return &Store{state: &state{tasks: map[string]*backlog.Task{}, docs: map[string]string{}, udas: map[string]filter.UDAKind{}}}
+	return &Store{state: &state{tasks: map[string]*backlog.Task{}, docs: map[string]string{},
+		udas: map[string]filter.UDAKind{}, archive: map[string]archived{}}}
 }
 
 func (s *state) clone() *state {
 	c := &state{tasks: make(map[string]*backlog.Task, len(s.tasks)), docs: make(map[string]string, len(s.docs)),
-		journal: slices.Clone(s.journal), nextID: s.nextID, udas: make(map[string]filter.UDAKind, len(s.udas))}
+		journal: slices.Clone(s.journal), nextID: s.nextID, udas: make(map[string]filter.UDAKind, len(s.udas)),
+		archive: make(map[string]archived, len(s.archive))}
+	for k, v := range s.archive {
+		c.archive[k] = v // entries are never changed in place
+	}
 	for k, v := range s.tasks {
 		c.tasks[k] = v.Clone()
 	}
@@ -294,6 +306,81 @@ func (t *tx) MarkUndone(ctx context.Context, seq, by int64) error {
 		}
 	}
 	return backlog.NotFoundf("no journal entry %d", seq)
+}
+
+func (t *tx) Archive(ctx context.Context, uuid, segment string) error {
+	t.mustWrite()
+	task, ok := t.st.tasks[uuid]
+	if !ok {
+		return backlog.NotFoundf("no task with UUID %s", uuid)
+	}
+	a := archived{task: task.Clone(), segment: segment}
+	if d, ok := t.st.docs[uuid]; ok {
+		a.doc = &d
+	}
+	t.st.archive[uuid] = a
+	delete(t.st.tasks, uuid)
+	delete(t.st.docs, uuid)
+	return nil
+}
+
+func (t *tx) Unarchive(ctx context.Context, uuid string) (*backlog.Task, error) {
+	t.mustWrite()
+	a, ok := t.st.archive[uuid]
+	if !ok {
+		return nil, backlog.NotFoundf("no archived task with UUID %s", uuid)
+	}
+	if _, exists := t.st.tasks[uuid]; exists {
+		return nil, backlog.Conflictf("a task with UUID %s already exists", uuid)
+	}
+	t.put(a.task)
+	if a.doc != nil {
+		t.st.docs[uuid] = *a.doc
+	}
+	delete(t.st.archive, uuid)
+	return a.task.Clone(), nil
+}
+
+func (t *tx) Segments(ctx context.Context) ([]store.NameCount, error) {
+	counts := map[string]int{}
+	for _, a := range t.st.archive {
+		counts[a.segment]++
+	}
+	out := make([]store.NameCount, 0, len(counts))
+	for n, c := range counts {
+		out = append(out, store.NameCount{Name: n, Count: c})
+	}
+	slices.SortFunc(out, func(a, b store.NameCount) int { return strings.Compare(a.Name, b.Name) })
+	return out, nil
+}
+
+func (t *tx) archivedWhere(keep func(archived) bool, limit int) []*backlog.Task {
+	var out []*backlog.Task
+	for _, a := range t.st.archive {
+		if keep(a) {
+			c := a.task.Clone()
+			c.Archived = a.segment
+			out = append(out, c)
+		}
+	}
+	slices.SortFunc(out, func(a, b *backlog.Task) int { return int(a.ID - b.ID) })
+	if limit > 0 && len(out) > limit {
+		out = out[:limit]
+	}
+	return out
+}
+
+func (t *tx) ArchivedTasks(ctx context.Context, segment string) ([]*backlog.Task, error) {
+	return t.archivedWhere(func(a archived) bool { return a.segment == segment }, 0), nil
+}
+
+func (t *tx) FindArchived(ctx context.Context, id int64, prefix string, limit int) ([]*backlog.Task, error) {
+	return t.archivedWhere(func(a archived) bool {
+		if id > 0 {
+			return a.task.ID == id
+		}
+		return strings.HasPrefix(a.task.UUID, prefix)
+	}, limit), nil
 }
 
 // Journal returns a copy of every entry, oldest first, for tests.

@@ -51,6 +51,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"journal", journalScenarios},
 		{"undo", undoScenarios},
 		{"concurrency", concurrencyScenarios},
+		{"archive", archiveScenarios},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
@@ -438,6 +439,20 @@ func (h *H) Snapshot() Snapshot {
 		fmt.Fprintf(&b, "task %s\n", j)
 		if doc, ok := h.StoredDoc(t.UUID); ok {
 			fmt.Fprintf(&b, "doc %s %d bytes %q\n", t.UUID, len(doc), clip(doc))
+		}
+	}
+	segs, err := h.E.ArchiveSegments(h.Ctx)
+	if err != nil {
+		h.Fatalf("archive segments: %v", err)
+	}
+	for _, s := range segs {
+		ts, err := h.E.ArchiveLoad(h.Ctx, s.Name)
+		if err != nil {
+			h.Fatalf("archive segment %s: %v", s.Name, err)
+		}
+		for _, t := range ts {
+			j, _ := json.Marshal(t)
+			fmt.Fprintf(&b, "archived %s %s\n", s.Name, j)
 		}
 	}
 	for _, e := range h.Journal() {
