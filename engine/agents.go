@@ -3,6 +3,7 @@ package engine
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"slices"
 	"strings"
 	"time"
@@ -233,14 +234,14 @@ type SummaryOptions struct {
 	Since  time.Time // completed since; zero means the last 24 hours
 }
 
-// Caps on a summary's lists.
+// Caps on a summary's lists, and its budget in bytes of JSON.
 const (
-	maxBrief     = 48 // bytes of a description
-	maxAgents    = 5
-	maxAgentIDs  = 5
-	maxNext      = 5
-	maxOverdue   = 3
-	maxCompleted = 3
+	maxAgents     = 5
+	maxAgentIDs   = 5
+	maxNext       = 5
+	maxOverdue    = 3
+	maxCompleted  = 3
+	SummaryBudget = 1500
 )
 
 // Summary returns the overview.
@@ -319,23 +320,19 @@ func (e *Engine) Summary(ctx context.Context, opts SummaryOptions) (*Summary, er
 		}
 		slices.SortFunc(overdue, func(a, b *backlog.Task) int { return a.Due.Compare(b.Due) })
 		sum.OverdueN = len(overdue)
-		sum.Overdue = briefs(overdue, maxOverdue)
 		next, err := sel("+READY agent.none:")
 		if err != nil {
 			return err
 		}
 		sortTasks(next, []SortKey{{Field: "urgency", Desc: true}})
-		sum.Next = briefs(next, maxNext)
+
 		done, err := sel("status:completed end.after:" + since.UTC().Format(backlog.DateLayout))
 		if err != nil {
 			return err
 		}
 		sortTasks(done, []SortKey{{Field: "end", Desc: true}})
 		sum.DoneN = len(done)
-		sum.Completed = briefs(done, maxCompleted)
-		for i := range sum.Completed {
-			sum.Completed[i].Urgency, sum.Completed[i].Due = 0, ""
-		}
+		fit(sum, overdue, next, done)
 		return nil
 	})
 	if err != nil {
@@ -344,21 +341,74 @@ func (e *Engine) Summary(ctx context.Context, opts SummaryOptions) (*Summary, er
 	return sum, nil
 }
 
-func briefs(ts []*backlog.Task, n int) []Brief {
+// fit fills the summary's lists as fully as its byte budget allows: it
+// starts generous and, while the JSON is too long, shortens descriptions,
+// drops the extras of each brief, then trims the lists. Counts are never
+// cut, so nothing is hidden: an agent learns how many there are.
+func fit(sum *Summary, overdue, next, done []*backlog.Task) {
+	type shape struct {
+		desc             int  // bytes of a description
+		extras           bool // project, priority, urgency
+		next, over, comp int  // list lengths
+		agents, agentIDs int
+	}
+	shapes := []shape{
+		{48, true, maxNext, maxOverdue, maxCompleted, maxAgents, maxAgentIDs},
+		{40, true, maxNext, maxOverdue, maxCompleted, maxAgents, maxAgentIDs},
+		{40, false, maxNext, maxOverdue, maxCompleted, 3, 3},
+		{32, false, maxNext, 2, 2, 3, 3},
+		{24, false, maxNext, 2, 2, 2, 3},
+		{24, false, 3, 1, 1, 2, 2},
+		{16, false, 3, 1, 1, 1, 1},
+	}
+	active := sum.Active
+	more := sum.MoreActive
+	for _, sh := range shapes {
+		sum.Next = briefs(next, sh.next, sh.desc, sh.extras)
+		sum.Overdue = briefs(overdue, sh.over, sh.desc, false)
+		sum.Completed = briefs(done, sh.comp, sh.desc, false)
+		for i := range sum.Overdue {
+			sum.Overdue[i].Due = dayOf(overdue[i])
+		}
+		sum.Active, sum.MoreActive = nil, more
+		for i, w := range active {
+			if i == sh.agents {
+				sum.MoreActive += len(active) - i
+				break
+			}
+			w.IDs = w.IDs[:min(len(w.IDs), sh.agentIDs)]
+			sum.Active = append(sum.Active, w)
+		}
+		if b, err := json.Marshal(sum); err == nil && len(b) <= SummaryBudget {
+			return
+		}
+	}
+}
+
+func briefs(ts []*backlog.Task, n, desc int, extras bool) []Brief {
 	var out []Brief
 	for _, t := range ts[:min(n, len(ts))] {
 		d := t.Description
-		if len(d) > maxBrief {
-			d = truncateUTF8(d, maxBrief-3) + "..."
+		if len(d) > desc {
+			d = truncateUTF8(d, desc-3) + "..."
 		}
-		b := Brief{ID: t.ID, Description: d, Project: t.Project, Priority: string(t.Priority),
-			Urgency: float64(int64(t.Urgency*10+0.5)) / 10, HasDoc: t.HasDoc}
-		if !t.Due.IsZero() {
-			b.Due = t.Due.UTC().Format("2006-01-02")
+		b := Brief{ID: t.ID, Description: d, HasDoc: t.HasDoc}
+		if extras {
+			b.Project, b.Priority = t.Project, string(t.Priority)
+			b.Urgency = float64(int64(t.Urgency*10+0.5)) / 10
+			b.Due = dayOf(t)
 		}
 		out = append(out, b)
 	}
 	return out
+}
+
+// dayOf is a task's due day (UTC), or "".
+func dayOf(t *backlog.Task) string {
+	if t.Due.IsZero() {
+		return ""
+	}
+	return t.Due.UTC().Format("2006-01-02")
 }
 
 // truncateUTF8 cuts s to at most n bytes without splitting a character.
