@@ -128,7 +128,7 @@ func (o *op) pick(filterSrc string) (*backlog.Task, error) {
 		urgency  float64
 		unblocks int
 	}
-	best := scored{}
+	ranked := make([]scored, 0, len(cands))
 	for _, t := range cands {
 		s := scored{t: t, urgency: backlog.Urgency(t, o.now, g.Blocked(t), g.Blocking(t))}
 		if g.Blocking(t) {
@@ -138,11 +138,36 @@ func (o *op) pick(filterSrc string) (*backlog.Task, error) {
 			}
 			s.unblocks = len(deps)
 		}
-		if best.t == nil || better(s.urgency, s.unblocks, s.t, best.urgency, best.unblocks, best.t) {
-			best = s
+		ranked = append(ranked, s)
+	}
+	slices.SortFunc(ranked, func(a, b scored) int {
+		switch {
+		case better(a.urgency, a.unblocks, a.t, b.urgency, b.unblocks, b.t):
+			return -1
+		case better(b.urgency, b.unblocks, b.t, a.urgency, a.unblocks, a.t):
+			return 1
+		}
+		return 0
+	})
+	// Take the best candidate no other transaction holds; on a shared
+	// database another machine may have claimed it since we read it.
+	for _, c := range ranked {
+		ok, err := o.tx.TryLock(o.ctx, c.t.UUID)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			continue
+		}
+		t, err := o.tx.TaskByUUID(o.ctx, c.t.UUID)
+		if err != nil {
+			return nil, err
+		}
+		if t.Agent == "" && t.EffectiveStatus(o.now) == backlog.StatusPending {
+			return t, nil
 		}
 	}
-	return best.t, nil
+	return nil, nil
 }
 
 // better orders claim candidates: more urgent, then unblocking more, then

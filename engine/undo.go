@@ -108,7 +108,7 @@ func (o *op) checkUnchanged(entry *store.Entry, c store.Change) error {
 	case cur != nil:
 		ref = cur.Ref()
 	}
-	later, err := o.tx.EntriesAfter(o.ctx, entry.Seq, c.UUID)
+	later, err := o.tx.Entries(o.ctx, entry.Seq, c.UUID, 0)
 	if err != nil {
 		return err
 	}

@@ -463,16 +463,16 @@ func TestJournal(t *testing.T) {
 	}
 	after.Urgency = 0 // computed: not kept
 	read(t, s, func(tx store.Tx) error {
-		got, err := tx.EntriesAfter(ctx, 1, uuid1)
+		got, err := tx.Entries(ctx, 1, uuid1, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if diff := cmp.Diff(entries[2:], got, equateEmpty); diff != "" {
-			t.Errorf("EntriesAfter(1, task 1) (-want +got):\n%s", diff)
+			t.Errorf("Entries(1, task 1) (-want +got):\n%s", diff)
 		}
-		got, err = tx.EntriesAfter(ctx, 0, uuid2)
+		got, err = tx.Entries(ctx, 0, uuid2, 0)
 		if err != nil || len(got) != 2 || got[0].Seq != 2 || got[1].Seq != 3 {
-			t.Errorf("EntriesAfter(0, task 2) = %v, %v", got, err)
+			t.Errorf("Entries(0, task 2) = %v, %v", got, err)
 		}
 		latest, err := tx.LatestUndoable(ctx, "ana")
 		if err != nil || latest == nil || latest.Seq != 4 {
@@ -498,7 +498,7 @@ func TestJournal(t *testing.T) {
 		if err != nil || latest == nil || latest.Seq != 3 {
 			t.Fatalf("LatestUndoable(ana) after undo = %v, %v", latest, err)
 		}
-		got, err := tx.EntriesAfter(ctx, 3, uuid1)
+		got, err := tx.Entries(ctx, 3, uuid1, 0)
 		if err != nil || len(got) != 1 || got[0].UndoneBy != 5 {
 			t.Errorf("the purge entry after undo: %+v, %v", got, err)
 		}

@@ -630,13 +630,23 @@ func (x *tx) LatestUndoable(ctx context.Context, agent string) (*store.Entry, er
 	return e, nil
 }
 
-// EntriesAfter implements store.Tx.
-func (x *tx) EntriesAfter(ctx context.Context, seq int64, uuid string) ([]*store.Entry, error) {
+// Entries implements store.Tx.
+func (x *tx) Entries(ctx context.Context, after int64, uuid string, limit int) ([]*store.Entry, error) {
 	if err := x.check(false); err != nil {
 		return nil, err
 	}
-	rows, err := x.tx.QueryContext(ctx, "SELECT "+entryColumns+` FROM journal
-		WHERE seq IN (SELECT seq FROM journal_tasks WHERE uuid = ? AND seq > ?) ORDER BY seq`, uuid, seq)
+	if limit <= 0 {
+		limit = -1
+	}
+	var rows *sql.Rows
+	var err error
+	if uuid == "" {
+		rows, err = x.tx.QueryContext(ctx, "SELECT "+entryColumns+` FROM journal
+			WHERE seq > ? ORDER BY seq LIMIT ?`, after, limit)
+	} else {
+		rows, err = x.tx.QueryContext(ctx, "SELECT "+entryColumns+` FROM journal
+			WHERE seq IN (SELECT seq FROM journal_tasks WHERE uuid = ? AND seq > ?) ORDER BY seq LIMIT ?`, uuid, after, limit)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: journal of task %s: %w", uuid, err)
 	}
@@ -653,6 +663,15 @@ func (x *tx) EntriesAfter(ctx context.Context, seq int64, uuid string) ([]*store
 		return nil, fmt.Errorf("sqlite: journal of task %s: %w", uuid, err)
 	}
 	return out, nil
+}
+
+// TryLock implements store.Tx: a write transaction holds the database's
+// write lock from its start, so no other transaction can hold the task.
+func (x *tx) TryLock(ctx context.Context, uuid string) (bool, error) {
+	if err := x.check(true); err != nil {
+		return false, err
+	}
+	return true, nil
 }
 
 // MarkUndone implements store.Tx.

@@ -56,6 +56,12 @@ type Tx interface {
 	// Names counts the projects or tags of pending and recurring tasks, each
 	// exact name on its own (no roll-up), ordered by name.
 	Names(ctx context.Context, kind NameKind) ([]NameCount, error)
+	// TryLock locks the task with the UUID for the rest of the transaction
+	// unless another transaction holds it, and reports whether it did
+	// (PostgreSQL: SELECT ... FOR UPDATE SKIP LOCKED), so that claimers on
+	// many machines never wait on each other. A store whose write
+	// transactions exclude each other (SQLite) always succeeds.
+	TryLock(ctx context.Context, uuid string) (bool, error)
 	// Dependents returns the live tasks that depend on the UUID, by id.
 	Dependents(ctx context.Context, uuid string) ([]*backlog.Task, error)
 
@@ -83,9 +89,11 @@ type Tx interface {
 	// LatestUndoable returns the agent's newest entry that is neither an undo
 	// nor undone, or nil when there is none.
 	LatestUndoable(ctx context.Context, agent string) (*Entry, error)
-	// EntriesAfter returns the entries after seq that touched the UUID,
-	// oldest first.
-	EntriesAfter(ctx context.Context, seq int64, uuid string) ([]*Entry, error)
+	// Entries returns the journal's entries with Seq greater than after,
+	// oldest first, up to limit of them (0 means all); when uuid is not
+	// empty, only those that touched that task. Watch, history, sync and
+	// undo read the journal through it.
+	Entries(ctx context.Context, after int64, uuid string, limit int) ([]*Entry, error)
 	// MarkUndone records that entry seq was reversed by entry by.
 	MarkUndone(ctx context.Context, seq, by int64) error
 

@@ -283,18 +283,26 @@ func (t *tx) LatestUndoable(ctx context.Context, agent string) (*store.Entry, er
 	return nil, nil
 }
 
-func (t *tx) EntriesAfter(ctx context.Context, seq int64, uuid string) ([]*store.Entry, error) {
+func (t *tx) Entries(ctx context.Context, after int64, uuid string, limit int) ([]*store.Entry, error) {
 	var out []*store.Entry
 	for _, e := range t.st.journal {
-		if e.Seq <= seq {
+		if e.Seq <= after {
 			continue
 		}
-		if slices.ContainsFunc(e.Changes, func(c store.Change) bool { return c.UUID == uuid }) {
+		if uuid == "" || slices.ContainsFunc(e.Changes, func(c store.Change) bool { return c.UUID == uuid }) {
 			cp := *e
 			out = append(out, &cp)
+			if limit > 0 && len(out) == limit {
+				break
+			}
 		}
 	}
 	return out, nil
+}
+
+func (t *tx) TryLock(ctx context.Context, uuid string) (bool, error) {
+	t.mustWrite()
+	return true, nil // write transactions are exclusive
 }
 
 func (t *tx) MarkUndone(ctx context.Context, seq, by int64) error {

@@ -176,7 +176,7 @@ var journalScenarios = []scenario{
 		h.Modify("1,2", "+x")
 		var first int64
 		err := h.Store.Read(h.Ctx, func(tx store.Tx) error {
-			all, err := tx.EntriesAfter(h.Ctx, 0, a.UUID)
+			all, err := tx.Entries(h.Ctx, 0, a.UUID, 0)
 			if err != nil {
 				return err
 			}
@@ -184,21 +184,21 @@ var journalScenarios = []scenario{
 				return fmt.Errorf("entries for task 1: %d, want 3", len(all))
 			}
 			first = all[0].Seq
-			later, err := tx.EntriesAfter(h.Ctx, first, a.UUID)
+			later, err := tx.Entries(h.Ctx, first, a.UUID, 0)
 			if err != nil {
 				return err
 			}
 			if len(later) != 2 || later[0].Command != "modify" {
 				return fmt.Errorf("entries for task 1 after the add: %d", len(later))
 			}
-			forB, err := tx.EntriesAfter(h.Ctx, first, b.UUID)
+			forB, err := tx.Entries(h.Ctx, first, b.UUID, 0)
 			if err != nil {
 				return err
 			}
 			if len(forB) != 2 || forB[0].Command != "add" || forB[1].Command != "modify" {
 				return fmt.Errorf("entries for task 2 after task 1's add: %v", forB)
 			}
-			none, err := tx.EntriesAfter(h.Ctx, 0, "00000000-0000-4000-8000-000000000000")
+			none, err := tx.Entries(h.Ctx, 0, "00000000-0000-4000-8000-000000000000", 0)
 			if err != nil {
 				return err
 			}

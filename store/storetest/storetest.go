@@ -344,7 +344,7 @@ func (h *H) Import(data string) *engine.ImportResult {
 }
 
 // Journal returns the journal, oldest first. It is read through the store's
-// EntriesAfter for every task the scenario has seen (and every task those
+// Entries for every task the scenario has seen (and every task those
 // entries touched), so that it works on any backend; a store that also
 // offers Journal() (as memstore does) is checked against it.
 func (h *H) Journal() []*store.Entry {
@@ -367,16 +367,16 @@ func (h *H) Journal() []*store.Entry {
 			}
 			for _, u := range todo {
 				done[u] = true
-				es, err := tx.EntriesAfter(h.Ctx, 0, u)
+				es, err := tx.Entries(h.Ctx, 0, u, 0)
 				if err != nil {
 					return err
 				}
 				for i, e := range es {
 					if i > 0 && es[i-1].Seq >= e.Seq {
-						h.Errorf("EntriesAfter(0, %s) is not ordered oldest first: seq %d then %d", u, es[i-1].Seq, e.Seq)
+						h.Errorf("Entries(0, %s) is not ordered oldest first: seq %d then %d", u, es[i-1].Seq, e.Seq)
 					}
 					if !slices.ContainsFunc(e.Changes, func(c store.Change) bool { return c.UUID == u }) {
-						h.Errorf("EntriesAfter(0, %s) returned entry %d, which does not touch that task", u, e.Seq)
+						h.Errorf("Entries(0, %s) returned entry %d, which does not touch that task", u, e.Seq)
 					}
 					bySeq[e.Seq] = e
 					for _, c := range e.Changes {
@@ -397,7 +397,7 @@ func (h *H) Journal() []*store.Entry {
 	if j, ok := h.Store.(interface{ Journal() []*store.Entry }); ok {
 		all := j.Journal()
 		if len(all) != len(out) {
-			h.Errorf("the journal holds %d entries, but EntriesAfter finds %d for the tasks", len(all), len(out))
+			h.Errorf("the journal holds %d entries, but Entries finds %d for the tasks", len(all), len(out))
 		}
 	}
 	return out
