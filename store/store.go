@@ -29,6 +29,12 @@ type Store interface {
 	Write(ctx context.Context, fn func(Tx) error) error
 	// Close releases the database.
 	Close() error
+	// Changes reports the journal's newest sequence number: once at once,
+	// then whenever it may have grown through a commit of any process,
+	// until ctx ends (the channel is then closed). A reader catches up with
+	// Tx.Entries from the last sequence it saw; the reports may skip
+	// numbers and may repeat one, never go backwards.
+	Changes(ctx context.Context) (<-chan int64, error)
 }
 
 // Tx is a transaction. Methods that change data may only be called inside

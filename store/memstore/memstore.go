@@ -17,8 +17,9 @@ import (
 // Store is an in-memory backlog. Transactions are serialised by a lock; a
 // failed write transaction leaves the state as it was.
 type Store struct {
-	mu    sync.RWMutex
-	state *state
+	mu       sync.RWMutex
+	state    *state
+	watchers []chan struct{}
 }
 
 type state struct {
@@ -81,7 +82,49 @@ func (s *Store) Write(ctx context.Context, fn func(store.Tx) error) error {
 		return err
 	}
 	s.state = work
+	for _, w := range s.watchers {
+		select {
+		case w <- struct{}{}:
+		default: // a report is pending already
+		}
+	}
 	return nil
+}
+
+// Changes implements store.Store.
+func (s *Store) Changes(ctx context.Context) (<-chan int64, error) {
+	wake := make(chan struct{}, 1)
+	s.mu.Lock()
+	s.watchers = append(s.watchers, wake)
+	s.mu.Unlock()
+	seq := func() int64 {
+		s.mu.RLock()
+		defer s.mu.RUnlock()
+		return int64(len(s.state.journal))
+	}
+	ch := make(chan int64, 1)
+	ch <- seq()
+	go func() {
+		defer close(ch)
+		defer func() {
+			s.mu.Lock()
+			s.watchers = slices.DeleteFunc(s.watchers, func(w chan struct{}) bool { return w == wake })
+			s.mu.Unlock()
+		}()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-wake:
+			}
+			select {
+			case ch <- seq():
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return ch, nil
 }
 
 // Close implements store.Store.

@@ -52,6 +52,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"undo", undoScenarios},
 		{"concurrency", concurrencyScenarios},
 		{"archive", archiveScenarios},
+		{"change feed", feedScenarios},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
