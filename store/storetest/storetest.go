@@ -53,6 +53,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"concurrency", concurrencyScenarios},
 		{"archive", archiveScenarios},
 		{"change feed", feedScenarios},
+		{"many agents", teamScenarios},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
