@@ -104,11 +104,12 @@ func run(n, runs int, keep string) error {
 		return err
 	}
 	add(fmt.Sprintf("list project:p3 +perf (%d tasks)", got), d, 20*time.Millisecond)
-	d, got, err = list("cache")
+	word := vocabulary(2000)[50]
+	d, got, err = list(word)
 	if err != nil {
 		return err
 	}
-	add(fmt.Sprintf("text search \"cache\" (%d tasks)", got), d, 30*time.Millisecond)
+	add(fmt.Sprintf("text search %q (%d tasks)", word, got), d, 30*time.Millisecond)
 
 	var counts []time.Duration
 	for i := 0; i < runs; i++ {
@@ -149,14 +150,17 @@ func run(n, runs int, keep string) error {
 	return nil
 }
 
-// fill imports n tasks in batches: projects p0..p19 (some with sub-projects),
-// a few tags each, words drawn from a small vocabulary, some due dates,
-// some completed.
+// fill imports n tasks in batches, shaped like a backlog that has grown to
+// that size: mostly history (75% completed, 5% deleted, 20% pending), 50
+// projects (a third with sub-projects), 0-3 of 8 tags, descriptions of 3-8
+// words drawn from a 2,000-word vocabulary with a Zipf distribution (so a
+// mid-frequency word, as people search for, is in about 1% of tasks), and
+// due dates on a third of the tasks.
 func fill(ctx context.Context, e *engine.Engine, n int) error {
 	r := rand.New(rand.NewPCG(1, 2))
-	words := []string{"fix", "login", "page", "cache", "build", "deploy", "refactor", "tests", "docs", "api",
-		"timeout", "retry", "schema", "index", "query", "render", "parser", "config", "auth", "token"}
-	tags := []string{"bug", "perf", "ux", "next", "docs", "infra"}
+	vocab := vocabulary(2000)
+	zipf := rand.NewZipf(rand.New(rand.NewPCG(3, 4)), 1.1, 8, uint64(len(vocab)-1))
+	tags := []string{"bug", "perf", "ux", "next", "docs", "infra", "security", "tests"}
 	const per = 5000
 	for done := 0; done < n; done += per {
 		var b strings.Builder
@@ -165,20 +169,34 @@ func fill(ctx context.Context, e *engine.Engine, n int) error {
 			if i > done {
 				b.WriteString(",")
 			}
-			project := fmt.Sprintf("p%d", r.IntN(20))
-			if r.IntN(4) == 0 {
-				project += ".sub"
+			project := fmt.Sprintf("p%d", r.IntN(50))
+			if r.IntN(3) == 0 {
+				project += fmt.Sprintf(".s%d", r.IntN(4))
 			}
-			t1 := r.IntN(len(tags))
-			t2 := (t1 + 1 + r.IntN(len(tags)-1)) % len(tags)
-			fmt.Fprintf(&b, `{"description":"%s the %s %s %d","project":"%s","tags":["%s","%s"]`,
-				words[r.IntN(len(words))], words[r.IntN(len(words))], words[r.IntN(len(words))], i,
-				project, tags[t1], tags[t2])
+			words := make([]string, 3+r.IntN(6))
+			for k := range words {
+				words[k] = vocab[zipf.Uint64()]
+			}
+			fmt.Fprintf(&b, `{"description":"%s %d","project":"%s"`, strings.Join(words, " "), i, project)
+			perm := r.Perm(len(tags))[:r.IntN(4)]
+			if len(perm) > 0 {
+				b.WriteString(`,"tags":[`)
+				for k, t := range perm {
+					if k > 0 {
+						b.WriteString(",")
+					}
+					fmt.Fprintf(&b, `"%s"`, tags[t])
+				}
+				b.WriteString("]")
+			}
 			if r.IntN(3) == 0 {
 				fmt.Fprintf(&b, `,"due":"now+%dd"`, r.IntN(60))
 			}
-			if r.IntN(10) == 0 {
+			switch x := r.IntN(20); {
+			case x < 15:
 				b.WriteString(`,"status":"completed"`)
+			case x == 15:
+				b.WriteString(`,"status":"deleted"`)
 			}
 			b.WriteString("}")
 		}
@@ -188,6 +206,27 @@ func fill(ctx context.Context, e *engine.Engine, n int) error {
 		}
 	}
 	return nil
+}
+
+// vocabulary makes n distinct pronounceable words.
+func vocabulary(n int) []string {
+	cons := []string{"b", "d", "f", "g", "k", "l", "m", "n", "p", "r", "s", "t", "v", "z", "ch", "st"}
+	vows := []string{"a", "e", "i", "o", "u", "ai", "ou"}
+	seen := map[string]bool{}
+	r := rand.New(rand.NewPCG(5, 6))
+	var out []string
+	for len(out) < n {
+		var w strings.Builder
+		for s := 0; s < 2+r.IntN(2); s++ {
+			w.WriteString(cons[r.IntN(len(cons))])
+			w.WriteString(vows[r.IntN(len(vows))])
+		}
+		if word := w.String(); !seen[word] {
+			seen[word] = true
+			out = append(out, word)
+		}
+	}
+	return out
 }
 
 // buildCLI builds the backlog binary into dir.

@@ -18,7 +18,8 @@ func TestQueryPlans(t *testing.T) {
 	}{
 		{"", "SELECT count(*)", []string{"COVERING INDEX tasks_status (status=?)"}},
 		{"+READY", "SELECT count(*)", []string{"COVERING INDEX tasks_status (status=?)", "task_deps_blocked"}},
-		{"project:web +bug", "SELECT t.id", []string{"INDEX tasks_status (status=? AND project>? AND project<?)", "task_tags_tag (tag=?)"}},
+		{"project:web +bug", "SELECT t.id", []string{"INDEX tasks_status (status=? AND project>? AND project<?)", "EXISTS USING PRIMARY KEY (task_id=? AND tag=?)"}},
+		{"+bug", "SELECT t.id", []string{"EXISTS USING PRIMARY KEY (task_id=? AND tag=?)"}},
 		{"login", "SELECT t.id", []string{"task_fts VIRTUAL TABLE"}},
 		{"12", "SELECT t.id", []string{"tasks_id (id=?)"}},
 		{"status.any: a1b2c3d4", "SELECT t.id", []string{"tasks_uuid (uuid>? AND uuid<?)"}},
