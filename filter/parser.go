@@ -330,9 +330,8 @@ func readValue(e *AttrExpr, opts Options) error {
 		}
 		return fmt.Errorf("%s needs a value", quote(e.Name+"."+e.ModText+":"))
 	}
-	kindName := map[Kind]string{KindDate: "dates", KindNumber: "numbers", KindBool: "true/false values", KindList: "lists"}[e.Kind]
 	notFor := func() error {
-		return fmt.Errorf("modifier %s does not apply to %s", quote(e.ModText), kindName)
+		return fmt.Errorf("modifier %s does not apply to %s", quote(e.ModText), kindNoun(e.Kind))
 	}
 	switch e.Kind {
 	case KindDate:
@@ -431,6 +430,21 @@ func readValue(e *AttrExpr, opts Options) error {
 		e.Re = regexp.MustCompile(`(?i)\b` + regexp.QuoteMeta(v) + `\b`)
 	}
 	return nil
+}
+
+// kindNoun names what a kind of attribute holds, for messages.
+func kindNoun(k Kind) string {
+	switch k {
+	case KindDate:
+		return "dates"
+	case KindNumber:
+		return "numbers"
+	case KindBool:
+		return "true/false values"
+	case KindList:
+		return "lists"
+	}
+	return "text"
 }
 
 // dateError words a date that cannot be read, keeping the parser's reason.
