@@ -174,13 +174,14 @@ func (e *Engine) Reclaim(ctx context.Context, olderThan time.Duration) ([]Stale,
 // it: who changed which task when, by which command, and the task after the
 // change (or before it, when the command removed it).
 type Event struct {
-	Seq     int64         `json:"seq"`
-	At      time.Time     `json:"at"`
-	Agent   string        `json:"agent"`
-	Command string        `json:"command"`
-	Summary string        `json:"summary"`
-	Task    *backlog.Task `json:"task"`
-	Gone    bool          `json:"gone,omitempty"` // purged or archived by this change
+	Seq        int64         `json:"seq"`
+	At         time.Time     `json:"at"`
+	Agent      string        `json:"agent"`
+	Command    string        `json:"command"`
+	Summary    string        `json:"summary"`
+	Task       *backlog.Task `json:"task"`
+	Gone       bool          `json:"gone,omitempty"`        // purged or archived by this change
+	DocChanged bool          `json:"doc_changed,omitempty"` // the change wrote, deleted, moved or restored the task's doc
 }
 
 // events turns a journal entry into its per-task events, keeping those the
@@ -198,8 +199,9 @@ func events(e *store.Entry, keep filter.Matcher) []Event {
 		if keep != nil && !keep(t) {
 			continue
 		}
+		docMoved := c.Doc != nil || c.Archived != "" || c.Unarchived != "" || gone && t.HasDoc
 		out = append(out, Event{Seq: e.Seq, At: e.At.UTC(), Agent: e.Agent, Command: e.Command,
-			Summary: e.Summary, Task: t, Gone: gone})
+			Summary: e.Summary, Task: t, Gone: gone, DocChanged: docMoved})
 	}
 	return out
 }

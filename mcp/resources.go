@@ -3,7 +3,6 @@ package mcp
 import (
 	"context"
 	"errors"
-	"strings"
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
@@ -33,11 +32,8 @@ func (s *Server) addResources() {
 // resolves works in place of the UUID.
 func (s *Server) readDoc(ctx context.Context, req *sdk.ReadResourceRequest) (*sdk.ReadResourceResult, error) {
 	uri := req.Params.URI
-	ref, ok := strings.CutPrefix(uri, docPrefix)
-	if ok {
-		ref, ok = strings.CutSuffix(ref, docSuffix)
-	}
-	if !ok || ref == "" || strings.Contains(ref, "/") {
+	ref, ok := docRef(uri)
+	if !ok {
 		return nil, sdk.ResourceNotFoundError(uri)
 	}
 	e, err := s.engineFor(ctx, s.agentOf(req.ClientInfo()))

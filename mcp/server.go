@@ -154,6 +154,8 @@ type Server struct {
 	mu    sync.Mutex
 	open  func(context.Context) (store.Store, error)
 	store store.Store
+
+	subs subscriptions
 }
 
 // NewServer returns a server over the store open returns. open is called on
@@ -180,12 +182,14 @@ func NewServer(open func(context.Context) (store.Store, error), opts Options) *S
 		Instructions: instructions,
 		Logger:       opts.Logger,
 		// Logs go to stderr, not to the client; tool and prompt lists never
-		// change while the server runs.
+		// change while the server runs, so list_changed is never sent.
 		Capabilities: &sdk.ServerCapabilities{
 			Tools:     &sdk.ToolCapabilities{},
 			Prompts:   &sdk.PromptCapabilities{},
-			Resources: &sdk.ResourceCapabilities{},
+			Resources: &sdk.ResourceCapabilities{Subscribe: true},
 		},
+		SubscribeHandler:   s.subscribe,
+		UnsubscribeHandler: s.unsubscribe,
 	})
 	for _, t := range allTools() {
 		if s.serves(t) {
@@ -218,6 +222,7 @@ func (s *Server) has(name string) bool {
 
 // Close closes the store, if it was opened.
 func (s *Server) Close() error {
+	s.stopWatching()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.store == nil {
