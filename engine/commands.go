@@ -137,7 +137,7 @@ func (e *Engine) Duplicate(ctx context.Context, ref string, c *Changes) (*Result
 		}
 		t := &backlog.Task{
 			UUID: newUUID(), Description: src.Description, Status: backlog.StatusPending,
-			Project: src.Project, Priority: src.Priority, Tags: slices.Clone(src.Tags),
+			Project: src.Project, Priority: src.Priority, Tags: withoutDocTag(src.Tags),
 			Due: src.Due, Scheduled: src.Scheduled, Wait: src.Wait, Until: src.Until,
 			Depends: slices.Clone(src.Depends), Extra: src.Clone().Extra,
 		}
@@ -245,6 +245,16 @@ func (e *Engine) Modify(ctx context.Context, filterSrc string, c *Changes, confi
 		return nil, err
 	}
 	return res, nil
+}
+
+// withoutDocTag copies tags without the doc tag: a copy does not get the
+// doc, so it must not claim one.
+func withoutDocTag(tags []string) []string {
+	out := slices.DeleteFunc(slices.Clone(tags), func(s string) bool { return s == "doc" })
+	if len(out) == 0 {
+		return nil
+	}
+	return out
 }
 
 // checkRecurEdit keeps recurrence consistent under modify: only a template

@@ -25,7 +25,7 @@ func instanceOf(tpl *backlog.Task, due time.Time) *backlog.Task {
 	c := tpl.Clone()
 	inst := &backlog.Task{
 		Description: c.Description, Status: backlog.StatusPending, Project: c.Project,
-		Priority: c.Priority, Tags: c.Tags, Due: due, Until: c.Until, Recur: c.Recur,
+		Priority: c.Priority, Tags: withoutDocTag(c.Tags), Due: due, Until: c.Until, Recur: c.Recur,
 		Parent: tpl.UUID, Depends: c.Depends, Agent: c.Agent, Extra: c.Extra,
 	}
 	if !tpl.Scheduled.IsZero() {
