@@ -8,6 +8,7 @@ import (
 	"context"
 	"os"
 	"os/signal"
+	"syscall"
 
 	"github.com/agent-backlog/backlog/cli"
 	"github.com/agent-backlog/backlog/config"
@@ -19,9 +20,10 @@ func main() {
 
 // run runs the command line and returns its exit status.
 func run() int {
-	// An interrupt cancels the running command, which rolls its transaction
-	// back, instead of killing the process mid-way.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	// An interrupt or a termination request cancels the running command,
+	// which rolls its transaction back, instead of killing the process
+	// mid-way; a server answers what it has read, then exits.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	return cli.Run(ctx, os.Args[1:], cli.Env{
 		Stdin:  os.Stdin,

@@ -3,17 +3,19 @@
 // contract. Run by clienttest_test.go; by hand:
 //
 //   TASKDATA=$(mktemp -d) BACKLOG_BIN=/path/to/backlog node client.mjs stdio
-//   node client.mjs http http://127.0.0.1:7411/mcp [token]
+//   [TASKDATA=<its store> BACKLOG_BIN=...] node client.mjs http http://127.0.0.1:7411/mcp [token]
 //
 // The server must run on an empty store with BACKLOG_NOW=2026-11-18T10:00:00Z
 // and without BACKLOG_AGENT_ID. Prints one line per failed check and a
 // closing "N passed, N failed" line; exits 1 on any failure.
 
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport, getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
+import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 
 // The tools of TOOLS.md and the hints it gives them.
 const TOOLS = [
@@ -100,6 +102,14 @@ function same(got, want, msg) {
 }
 
 const show = (v) => (v === undefined ? 'undefined' : JSON.stringify(v));
+
+// waitFor polls cond until it holds or ms pass, and says whether it held.
+async function waitFor(cond, ms) {
+  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 20))) {
+    if (cond()) return true;
+  }
+  return cond();
+}
 
 // checkTask checks a task object against TOOLS.md: only known fields, only
 // fields that are set, dates and UUIDs in their format. A trimmed task
@@ -257,7 +267,7 @@ async function exercise(s, clientName) {
   check(listBytes < 16000, `tools/list is ${listBytes} bytes, over the 16 KB budget`);
 
   // An empty backlog.
-  same(await s.ok('task_projects', {}), { items: [] }, 'projects of an empty backlog');
+  same(await s.ok('task_projects', undefined), { items: [] }, 'projects of an empty backlog, called without arguments');
   same(await s.ok('task_undo', {}), { undone: null, tasks: [] }, 'nothing to undo');
   same(await s.ok('task_list', {}), { tasks: [] }, 'empty list');
 
@@ -348,6 +358,60 @@ async function exercise(s, clientName) {
   } catch (e) {
     check(false, `resources/read: ${e.message}`);
   }
+  where = `${s.label} resources/templates/list`;
+  const { resourceTemplates } = await client.listResourceTemplates();
+  same(resourceTemplates?.map((r) => r.uriTemplate), ['backlog://task/{uuid}/doc'], 'the doc resource template');
+  where = `${s.label} resources/read of a task without a doc`;
+  try {
+    await client.readResource({ uri: `backlog://task/${b?.uuid}/doc` });
+    check(false, 'reading the doc of a task without one succeeded');
+  } catch (e) {
+    // -32602 since SEP-2164, -32002 before it.
+    check([-32602, -32002].includes(e.code) && /Resource not found/.test(e.message), `want a resource-not-found error, got ${e.code} ${e.message}`);
+  }
+  // The largest doc allowed, 1 MiB of UTF-8 with characters JSON escapes
+  // (its request body is about 1.4 MiB), goes through whole; one byte more
+  // is refused.
+  const unit = 'é "quoted" line\n\t';
+  const enc = new TextEncoder();
+  let big = unit.repeat(Math.floor((1 << 20) / enc.encode(unit).length));
+  big += 'x'.repeat((1 << 20) - enc.encode(big).length);
+  same(enc.encode(big).length, 1 << 20, 'the big doc is 1 MiB');
+  // Subscribed to task 2's doc, the client hears of every change to it,
+  // made through MCP or by another process (the CLI), until it unsubscribes.
+  where = `${s.label} resources/subscribe`;
+  check(client.getServerCapabilities()?.resources?.subscribe === true, `resources.subscribe is not declared: ${show(client.getServerCapabilities())}`);
+  const docURI = `backlog://task/${b?.uuid}/doc`;
+  const updates = [];
+  client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => { updates.push(n.params.uri); });
+  await client.subscribeResource({ uri: docURI });
+  try {
+    await client.subscribeResource({ uri: 'backlog://task/00000000-0000-4000-8000-000000000000/doc' });
+    check(false, 'subscribing to the doc of a task that does not exist succeeded');
+  } catch (e) {
+    check(/Resource not found/.test(e.message), `subscribing to a missing task's doc: ${e.message}`);
+  }
+  same((await s.ok('task_doc_write', { id: 2, content: big })).task?.has_doc, true, 'a 1 MiB doc');
+  where = `${s.label} resources/updated after task_doc_write`;
+  same(await waitFor(() => updates.length >= 1, 5000) && updates[0], docURI, 'notifications/resources/updated after task_doc_write');
+  where = `${s.label} task_doc_read of the 1 MiB doc`;
+  const bigBack = await s.raw('task_doc_read', { id: 2 });
+  check(bigBack.structuredContent?.content === big, `the 1 MiB doc came back changed (${bigBack.structuredContent?.content?.length} chars)`);
+  await s.fail('task_doc_write', { id: 2, content: big + 'x' }, 'doc is 1048577 bytes, more than the 1048576 allowed');
+  if (process.env.BACKLOG_BIN && process.env.TASKDATA) {
+    where = `${s.label} resources/updated after \`backlog doc write\` in another process`;
+    execFileSync(process.env.BACKLOG_BIN, ['doc', 'write', '2'], {
+      input: '# Written by the CLI\n', env: { ...process.env, BACKLOG_NOW: NOW }, stdio: ['pipe', 'ignore', 'pipe'],
+    });
+    same(await waitFor(() => updates.length >= 2, 5000) && updates[1], docURI, 'notifications/resources/updated after a write by another process');
+    same(await s.ok('task_doc_read', { id: 2 }), { content: '# Written by the CLI\n' }, 'the doc the CLI wrote');
+  }
+  where = `${s.label} resources/unsubscribe`;
+  await client.unsubscribeResource({ uri: docURI });
+  const heard = updates.length;
+  await s.ok('task_doc_delete', { id: 2 });
+  await new Promise((r) => setTimeout(r, 700));
+  same(updates.slice(heard), [], 'no notification after unsubscribing');
   const unwritten = (await s.ok('task_doc_delete', { id: '1' })).task;
   same([unwritten?.has_doc, unwritten?.tags?.includes('doc')], [undefined, false], 'task_doc_delete clears has_doc and the tag');
 
@@ -419,6 +483,14 @@ async function exercise(s, clientName) {
   const plan = await client.getPrompt({ name: 'plan', arguments: { goal: 'SSO login', project: 'auth' } });
   check(plan.messages?.[0]?.content?.type === 'text' && plan.messages[0].content.text.includes('SSO login'), `plan prompt: ${show(plan)}`);
 
+  // Parallel calls from one client each get their own task.
+  where = `${s.label} parallel task_add`;
+  const before = (await s.ok('task_count', { filter: 'status.any:' })).count;
+  const par = await Promise.all(Array.from({ length: 20 }, (_, i) => s.ok('task_add', { description: `parallel ${i}`, project: 'par' })));
+  const parIds = par.map((r) => r.task?.id);
+  same(new Set(parIds).size, 20, `20 parallel adds got distinct ids ${show(parIds)}`);
+  same((await s.ok('task_count', { filter: 'status.any:' })).count, before + 20, 'count after 20 parallel adds');
+
   // Every tool was called, and each success was validated by the SDK.
   where = `${s.label} coverage`;
   same(TOOLS.filter((n) => !s.calls.has(n)), [], 'tools never called');
@@ -464,8 +536,14 @@ async function runStdio() {
   same(client.getServerVersion()?.name, 'backlog', 'server name');
   check(client.getServerCapabilities()?.tools !== undefined, 'the server declares tools');
   await exercise(new Session(client, validator, 'stdio'), name);
+  // Closing stdin ends the server at once: the SDK's close() waits for the
+  // process to exit, and sends SIGTERM only after 2 s.
+  where = 'stdio close';
+  const closed = Date.now();
   await client.close();
-  if (stderr.trim()) console.log(`server stderr:\n${stderr}`);
+  const took = Date.now() - closed;
+  check(took < 1900, `the server took ${took} ms to exit after its stdin closed (the SDK sends SIGTERM at 2000 ms)`);
+  check(stderr.trim() === '', `the server wrote on stderr: ${stderr}`);
 }
 
 async function runHTTP(url, token) {
@@ -502,12 +580,15 @@ async function runHTTP(url, token) {
   check(typeof transport.sessionId === 'string' && transport.sessionId.length > 0, `a session id for protocol 2025-11-25: ${show(transport.sessionId)}`);
   await exercise(new Session(client, validator, token ? 'http+token' : 'http'), name);
   where = 'http session end';
+  const sid = transport.sessionId;
   try {
     await transport.terminateSession();
     check(transport.sessionId === undefined, 'the session id is cleared after DELETE');
   } catch (e) {
     check(false, `terminating the session: ${e.message}`);
   }
+  same(await post({ ...auth, 'Mcp-Session-Id': sid, 'Mcp-Protocol-Version': '2025-11-25' },
+    JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'tools/list' })), 404, 'a request on the deleted session');
   await client.close();
 }
 

@@ -65,13 +65,13 @@ func TestRealClients(t *testing.T) {
 		if strings.Contains(srv.stderr.String(), "Bearer") {
 			t.Errorf("a token was generated on loopback:\n%s", srv.stderr)
 		}
-		out := js.run(t, js.node, []string{"client.mjs", "http", srv.url})
+		out := js.run(t, js.node, []string{"client.mjs", "http", srv.url}, "BACKLOG_BIN="+bin, "TASKDATA="+srv.taskdata)
 		t.Log(lastLines(out, 2))
 	})
 	t.Run("typescript sdk over http with BACKLOG_HTTP_TOKEN", func(t *testing.T) {
 		js.need(t)
 		srv := startHTTP(t, bin, "127.0.0.1:0", "BACKLOG_HTTP_TOKEN=clienttest-s3cret")
-		out := js.run(t, js.node, []string{"client.mjs", "http", srv.url, "clienttest-s3cret"})
+		out := js.run(t, js.node, []string{"client.mjs", "http", srv.url, "clienttest-s3cret"}, "BACKLOG_BIN="+bin, "TASKDATA="+srv.taskdata)
 		t.Log(lastLines(out, 2))
 	})
 	t.Run("typescript sdk over http off loopback with the generated token", func(t *testing.T) {
@@ -94,7 +94,7 @@ func TestRealClients(t *testing.T) {
 		if m == nil {
 			t.Fatalf("serving on %s (not loopback by name), the server printed no token:\n%s", host, srv.stderr)
 		}
-		out := js.run(t, js.node, []string{"client.mjs", "http", srv.url, m[1]})
+		out := js.run(t, js.node, []string{"client.mjs", "http", srv.url, m[1]}, "BACKLOG_BIN="+bin, "TASKDATA="+srv.taskdata)
 		t.Log(lastLines(out, 2))
 	})
 	t.Run("inspector cli", func(t *testing.T) {
@@ -125,6 +125,7 @@ func buildBacklog(t *testing.T) string {
 
 // serverEnv is the environment of a server under test: this process's,
 // without any backlog setting, on a new empty store, at the fixed time.
+// extra comes last and wins (os/exec keeps the last of duplicate keys).
 func serverEnv(t *testing.T, extra ...string) []string {
 	var env []string
 	for _, kv := range os.Environ() {
@@ -371,8 +372,9 @@ func hashOf(s string) string {
 
 // server is a `backlog serve --http` under test.
 type server struct {
-	url    string
-	stderr *syncBuffer
+	url      string
+	taskdata string // its store (TASKDATA)
+	stderr   *syncBuffer
 }
 
 // startHTTP starts `backlog serve --http addr` on an empty store and
@@ -380,8 +382,9 @@ type server struct {
 // end of the test, and must exit cleanly.
 func startHTTP(t *testing.T, bin, addr string, env ...string) *server {
 	t.Helper()
+	srv := &server{taskdata: t.TempDir(), stderr: &syncBuffer{}}
 	cmd := exec.Command(bin, "serve", "--http", addr)
-	cmd.Env = serverEnv(t, env...)
+	cmd.Env = serverEnv(t, append([]string{"TASKDATA=" + srv.taskdata}, env...)...)
 	stderrPipe, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -389,7 +392,6 @@ func startHTTP(t *testing.T, bin, addr string, env ...string) *server {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	srv := &server{stderr: &syncBuffer{}}
 	serving := make(chan string, 1)
 	go func() {
 		re := regexp.MustCompile(`serving MCP at (http://\S+)`)
@@ -473,7 +475,7 @@ func testInspector(t *testing.T, js *nodeEnv, bin string) {
 	if strings.Contains(stderr, "Error: tool ") {
 		t.Errorf("the inspector reports tool-schema portability errors:\n%s", stderr)
 	}
-	t.Logf("inspector: tools/list of %d tools, %d bytes; %d schema portability warnings, no errors", len(list.Tools), len(out), warnings)
+	t.Logf("inspector: tools/list of %d tools; %d schema portability warnings (type arrays such as [\"string\",\"integer\"]), no errors", len(list.Tools), warnings)
 
 	out, stderr, err = inspector("--method", "tools/call", "--tool-name", "task_add",
 		"--tool-arg", "description=Try the inspector & <its> CLI", "--tool-arg", "tags=cli,smoke", "--tool-arg", "priority=H")
@@ -510,6 +512,19 @@ func testInspector(t *testing.T, js *nodeEnv, bin string) {
 	if !errors.As(err, &exit) || exit.ExitCode() != 5 || json.Unmarshal([]byte(out), &res) != nil || !res.IsError ||
 		res.StructuredContent != nil || len(res.Content) != 1 || res.Content[0].Text != "no task with id 999" {
 		t.Errorf("task_info 999 through the inspector, want exit 5 and the sentence: %v\n%s%s", err, out, stderr)
+	}
+
+	// Over streamable HTTP with a bearer token, as a remote agent would.
+	srv := startHTTP(t, bin, "127.0.0.1:0", "BACKLOG_HTTP_TOKEN=inspector-token")
+	launcher := "node_modules/@modelcontextprotocol/inspector/clients/launcher/build/index.js"
+	out, stderr, err = js.exec(t, js.node22, []string{launcher, "--cli", srv.url, "--transport", "http",
+		"--header", "Authorization: Bearer inspector-token", "--method", "tools/call", "--tool-name", "task_count"})
+	if err != nil || strings.TrimSpace(out) == "" || !strings.Contains(out, `"structuredContent": {`) || !strings.Contains(out, `"count": 0`) {
+		t.Errorf("task_count over HTTP through the inspector: %v\n%s%s", err, out, stderr)
+	}
+	out, stderr, err = js.exec(t, js.node22, []string{launcher, "--cli", srv.url, "--transport", "http", "--method", "tools/list"})
+	if err == nil || !strings.Contains(out+stderr, "auth_required") {
+		t.Errorf("tools/list over HTTP without the token: want the inspector's auth_required, got %v\n%s%s", err, out, stderr)
 	}
 }
 
@@ -588,6 +603,10 @@ func testConformance(t *testing.T, js *nodeEnv, bin string) {
 				if !(c.Status == "FAILURE" && fixtureFailure.MatchString(c.ErrorMessage)) && !(c.Status == "WARNING" && slices.Contains(advisoryWarnings, c.ID)) {
 					t.Errorf("expected failure %s fails for another reason than the suite's fixtures: %s %s: %s", name, c.Status, c.ID, c.ErrorMessage)
 				}
+			}
+		default:
+			for _, c := range bad {
+				t.Errorf("scenario %s: %s %s: %s", name, c.Status, c.ID, c.ErrorMessage)
 			}
 		}
 	}
