@@ -150,8 +150,10 @@ func (o *op) deleteInstances(tpl *backlog.Task) error {
 const maxSteps = 100000
 
 // nextDue returns the first of the template's period dates strictly after
-// after: tpl.Due + n periods, with n counted rather than added step by step
-// so that calendar clamping never accumulates.
+// after. Every candidate is computed from the template's due date (anchor +
+// n periods, or + k weekdays), never from the previous candidate, so that
+// calendar clamping and daylight-saving shifts never accumulate. n starts
+// from an estimate and is corrected in both directions.
 func nextDue(tpl *backlog.Task, after time.Time, loc *time.Location) (time.Time, error) {
 	d, err := when.ParseDuration(tpl.Recur)
 	if err != nil || d.Approx() <= 0 {
@@ -159,35 +161,43 @@ func nextDue(tpl *backlog.Task, after time.Time, loc *time.Location) (time.Time,
 	}
 	anchor := tpl.Due.In(loc)
 	if d.Weekdays {
-		t := anchor
-		if t.After(after) && !isWeekend(t) {
-			return t, nil
-		}
-		// Jump close first, then step over the weekend days.
-		if gap := after.Sub(t); gap > 0 {
-			t = t.AddDate(0, 0, int(gap.Hours()/24)-1)
-		}
-		for i := 0; i < maxSteps; i++ {
-			t = t.AddDate(0, 0, 1)
-			if t.After(after) && !isWeekend(t) {
-				return t, nil
-			}
-		}
-		return time.Time{}, fmt.Errorf("no weekday found after %s", after)
+		return nextWeekday(anchor, after)
 	}
+	at := func(n int) time.Time { return scale(d, n).AddTo(anchor) }
 	n := 0
 	if gap := after.Sub(anchor); gap > 0 {
-		n = int(gap/d.Approx()) - 1
-		n = max(n, 0)
+		n = int(gap / d.Approx())
+	}
+	for n > 0 && at(n-1).After(after) {
+		n--
 	}
 	for i := 0; i < maxSteps; i++ {
-		t := scale(d, n).AddTo(anchor)
-		if t.After(after) {
+		if t := at(n); t.After(after) {
 			return t, nil
 		}
 		n++
 	}
 	return time.Time{}, fmt.Errorf("no period date found after %s", after)
+}
+
+// nextWeekday returns the first Monday-to-Friday date, anchor + k days at
+// the anchor's time of day, strictly after after.
+func nextWeekday(anchor, after time.Time) (time.Time, error) {
+	k := 0
+	if gap := after.Sub(anchor); gap > 0 {
+		k = int(gap.Hours() / 24)
+	}
+	at := func(k int) time.Time { return anchor.AddDate(0, 0, k) }
+	for k > 0 && at(k-1).After(after) {
+		k--
+	}
+	for i := 0; i < maxSteps; i++ {
+		if t := at(k); t.After(after) && !isWeekend(t) {
+			return t, nil
+		}
+		k++
+	}
+	return time.Time{}, fmt.Errorf("no weekday found after %s", after)
 }
 
 // scale returns n times d.

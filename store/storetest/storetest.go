@@ -54,6 +54,11 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"archive", archiveScenarios},
 		{"change feed", feedScenarios},
 		{"many agents", teamScenarios},
+		{"lifecycle: recurrence", lifecycleRecurScenarios},
+		{"lifecycle: wait and scheduled", lifecycleWaitScenarios},
+		{"lifecycle: dependencies", lifecycleDepScenarios},
+		{"lifecycle: docs", lifecycleDocScenarios},
+		{"lifecycle: archive", lifecycleArchiveScenarios},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
