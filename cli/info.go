@@ -83,7 +83,13 @@ func (c *infoCmd) Run(a *runner) error {
 	row("Depends", strings.Join(deps, ", "))
 	row("Agent", t.Agent)
 	if t.HasDoc {
-		row("Doc", "yes (backlog doc read "+strconv.FormatInt(t.ID, 10)+")")
+		size := ""
+		if t.Archived == "" {
+			if doc, err := eng.DocRead(a.ctx, t.UUID); err == nil {
+				size = ", " + byteSize(len(doc))
+			}
+		}
+		row("Doc", "yes"+size+" (backlog doc read "+strconv.FormatInt(t.ID, 10)+")")
 	}
 	date("Entered", t.Entry)
 	date("Modified", t.Modified)
@@ -103,4 +109,15 @@ func (c *infoCmd) Run(a *runner) error {
 	}
 	tb.print(a, a.env.Stdout, 0, -1)
 	return nil
+}
+
+// byteSize writes a size for people: 812 bytes, 3.4 KiB, 1.0 MiB.
+func byteSize(n int) string {
+	switch {
+	case n < 1024:
+		return plural(n, "byte")
+	case n < 1<<20:
+		return strconv.FormatFloat(float64(n)/1024, 'f', 1, 64) + " KiB"
+	}
+	return strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64) + " MiB"
 }
