@@ -84,6 +84,14 @@ type commands struct {
 	Doc        docCmd        `cmd:"" help:"Write, read, edit or delete a task's markdown doc."`
 	Archive    archiveCmd    `cmd:"" help:"Move old finished tasks into quarterly archive segments."`
 	Serve      serveCmd      `cmd:"" help:"Run the MCP server (stdio, or streamable HTTP with --http)."`
+	Claim      claimCmd      `cmd:"" help:"Take the most urgent READY task (or one by id) for an agent."`
+	Release    releaseCmd    `cmd:"" help:"Hand a claimed task back to the pool, with an optional note."`
+	AssignAll  assignAllCmd  `cmd:"" name:"assign-all" help:"Hold every free pending task a filter selects for one agent."`
+	Remove     removeCmd     `cmd:"" help:"Delete and purge a task at once (undo restores it)."`
+	Reclaim    reclaimCmd    `cmd:"" help:"Return claims unchanged for a given time to the pool."`
+	Summary    summaryCmd    `cmd:"" help:"Print a compact overview for the start of a session."`
+	History    historyCmd    `cmd:"" help:"Show who changed which tasks, and how, oldest first."`
+	Watch      watchCmd      `cmd:"" help:"Stream changes as JSON lines until interrupted."`
 	Where      whereCmd      `cmd:"" help:"Show the store, namespace and agent id, and why."`
 	Calc       calcCmd       `cmd:"" help:"Resolve a date expression (eom, friday+1w) in UTC."`
 	Completion completionCmd `cmd:"" help:"Print a bash, zsh or fish completion script."`

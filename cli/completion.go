@@ -35,6 +35,10 @@ var subcommands = [][2]string{
 	{"export", "Print tasks as JSON"}, {"projects", "List projects"}, {"tags", "List tags"},
 	{"doc", "A task's markdown doc"}, {"where", "Show the store in use"}, {"serve", "Run the MCP server"}, {"archive", "Archive old finished tasks"},
 	{"calc", "Resolve a date expression"}, {"completion", "Print a completion script"},
+	{"claim", "Take a task for an agent"}, {"release", "Hand a claimed task back"},
+	{"assign-all", "Hold tasks for one agent"}, {"remove", "Delete and purge a task"},
+	{"reclaim", "Return stale claims"}, {"summary", "Overview for a session start"},
+	{"history", "Who changed what"}, {"watch", "Stream changes as JSON lines"},
 }
 
 func (c *completionCmd) Run(a *runner) error {

@@ -84,7 +84,7 @@ func (o *op) claimable(ref, agent string) (*backlog.Task, error) {
 		return nil, err
 	}
 	if t.Agent != "" && t.Agent != agent {
-		return nil, backlog.Conflictf("task %s is held by %s: release it first (task_release with force)", t.Ref(), t.Agent)
+		return nil, backlog.Conflictf("task %s is held by %s: release it first (a release with force)", t.Ref(), t.Agent)
 	}
 	blockers, err := o.liveDeps(t)
 	if err != nil {
@@ -95,7 +95,11 @@ func (o *op) claimable(ref, agent string) (*backlog.Task, error) {
 		for i, b := range blockers {
 			ids[i] = ref64(b)
 		}
-		return nil, backlog.Conflictf("task %s is blocked by %s", t.Ref(), joinWords(ids))
+		word := "task"
+		if len(ids) > 1 {
+			word = "tasks"
+		}
+		return nil, backlog.Conflictf("task %s is blocked by %s %s", t.Ref(), word, joinWords(ids))
 	}
 	if t.EffectiveStatus(o.now) == backlog.StatusWaiting {
 		return nil, backlog.Conflictf("task %s is waiting until %s", t.Ref(), t.Wait.UTC().Format(backlog.DateLayout))

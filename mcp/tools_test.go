@@ -457,8 +457,8 @@ func TestTaskClaimAndRelease(t *testing.T) {
 		}
 	})
 	t.Run("says why a task cannot be claimed", func(t *testing.T) {
-		f.wantFail("task_claim", map[string]any{"id": 1}, "task 1 is held by backend: release it first (task_release with force)")
-		f.wantFail("task_claim", map[string]any{"id": 3}, "task 3 is blocked by 2")
+		f.wantFail("task_claim", map[string]any{"id": 1}, "task 1 is held by backend: release it first (a release with force)")
+		f.wantFail("task_claim", map[string]any{"id": 3}, "task 3 is blocked by task 2")
 		f.wantFail("task_claim", map[string]any{"id": 99}, "no task with id 99")
 		f.wantFail("task_claim", map[string]any{"id": 3, "filter": "+bug"}, "give id or filter, not both")
 		f.wantFail("task_claim", map[string]any{"agent": "bad\x01agent"}, `agent id "bad\x01agent" contains a control character`)

@@ -2,9 +2,10 @@
 // backlog, shared safely by every process (agents, the CLI, the server) that
 // opens it. It implements store.Store with modernc.org/sqlite (pure Go).
 //
-// Writers queue on SQLite's write lock, taken at the start of every write
-// transaction (BEGIN IMMEDIATE) and waited for up to 10 s, so that concurrent
-// processes never see SQLITE_BUSY. Readers use WAL snapshots and never block
+// Writers queue for their turn (writelock.go: an in-process mutex and a
+// kernel file lock, which hand the turn over without polling), then take
+// SQLite's write lock at the start of every write transaction (BEGIN
+// IMMEDIATE), so that concurrent processes never see SQLITE_BUSY. Readers use WAL snapshots and never block
 // writers. Filters are pushed down to SQL (where.go) and the rows SQL returns
 // are checked again with the pure evaluator, so answers are exactly those of
 // filter.Compile.
@@ -37,8 +38,9 @@ const busyTimeout = 10000 // milliseconds
 
 // Store is one backlog in one SQLite file. It is safe for concurrent use.
 type Store struct {
-	db   *sql.DB
-	path string
+	db      *sql.DB
+	path    string
+	writers *writeQueue
 }
 
 var _ store.Store = (*Store)(nil)
@@ -61,7 +63,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("sqlite: open %s: %w", abs, err)
 	}
 	db.SetMaxIdleConns(4)
-	s := &Store{db: db, path: abs}
+	s := &Store{db: db, path: abs, writers: &writeQueue{path: abs + "-writer.lock"}}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -93,6 +95,7 @@ func (s *Store) Path() string { return s.path }
 
 // Close releases the database.
 func (s *Store) Close() error {
+	s.writers.close()
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("sqlite: close %s: %w", s.path, err)
 	}
@@ -122,6 +125,11 @@ func (s *Store) Read(ctx context.Context, fn func(store.Tx) error) error {
 // Write runs fn in a write transaction that holds the write lock from its
 // start, commits when fn returns nil and rolls back otherwise.
 func (s *Store) Write(ctx context.Context, fn func(store.Tx) error) error {
+	unlock, err := s.writers.lock(ctx)
+	if err != nil {
+		return fmt.Errorf("sqlite: waiting to write to %s: %w", s.path, err)
+	}
+	defer unlock()
 	sqlTx, err := s.db.BeginTx(ctx, nil) // BEGIN IMMEDIATE, see dsn
 	if err != nil {
 		return fmt.Errorf("sqlite: begin write transaction on %s: %w", s.path, err)

@@ -427,7 +427,7 @@ async function exercise(s, clientName) {
   // Multi-agent.
   const claimed = (await s.ok('task_claim', { filter: 'project:db' })).task;
   same(claimed && [claimed.id, claimed.agent, claimed.start], [6, clientName, NOW], "task_claim takes the most urgent READY task as the client's name");
-  await s.fail('task_claim', { id: 7 }, 'task 7 is blocked by 6');
+  await s.fail('task_claim', { id: 7 }, 'task 7 is blocked by task 6');
   same(await s.ok('task_claim', { agent: 'reviewer', filter: 'project:nothing' }), { task: null }, 'nothing left to claim');
   same((await s.ok('task_claim', { id: '8', agent: 'other-agent' })).task?.agent, 'other-agent', 'claim by id for another agent');
   await s.fail('task_release', { id: 8 }, "task 8 is held by other-agent: releasing another agent's task needs force");

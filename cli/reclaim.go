@@ -1,0 +1,73 @@
+package cli
+
+import (
+	"regexp"
+	"strings"
+
+	backlog "github.com/agent-backlog/backlog"
+	"github.com/agent-backlog/backlog/engine"
+	"github.com/agent-backlog/backlog/when"
+)
+
+type reclaimCmd struct {
+	OlderThan string `name:"older-than" help:"Reclaim claims unchanged for this long: 30min, 2h, 1d." placeholder:"DURATION"`
+}
+
+func (c *reclaimCmd) Help() string {
+	return `Returns to the pool the claims of live tasks that their agents have not
+renewed for the given time: no claim, and no change by the holding agent,
+since then (an agent that died). Each reclaimed task gets an annotation that
+says from whom and why, so nothing is reclaimed silently; backlog undo gives
+the claims back. Durations use the backlog's units: 30min, 2h, 1d, 1w (a
+bare "m" would be months, so it is refused here: write min or mo).
+
+Examples:
+
+    backlog reclaim --older-than 2h
+    backlog reclaim --older-than 30min --json`
+}
+
+// monthsLikeMinutes matches "30m": months in the duration language, and
+// surely not what someone reclaiming claims means.
+var monthsLikeMinutes = regexp.MustCompile(`^[0-9.]+m$`)
+
+// staleAge parses --older-than.
+func staleAge(s string) (d when.Duration, err error) {
+	s = strings.TrimSpace(s)
+	switch {
+	case s == "":
+		return d, backlog.Invalidf("reclaim needs --older-than, such as 2h: claims unchanged for that long go back to the pool")
+	case monthsLikeMinutes.MatchString(strings.ToLower(s)):
+		return d, backlog.Invalidf("--older-than %s is ambiguous: write %smin for minutes or %smo for months", s, s[:len(s)-1], s[:len(s)-1])
+	}
+	return when.ParseDuration(s)
+}
+
+func (c *reclaimCmd) Run(a *runner) error {
+	d, err := staleAge(c.OlderThan)
+	if err != nil {
+		return err
+	}
+	eng, err := a.Engine(true)
+	if err != nil {
+		return err
+	}
+	stale, err := eng.Reclaim(a.ctx, d.Approx())
+	if err != nil {
+		return err
+	}
+	if a.globals.JSON {
+		return a.printJSON(map[string][]engine.Stale{"reclaimed": stale})
+	}
+	if len(stale) == 0 {
+		a.say("No stale claims.")
+		return nil
+	}
+	for _, s := range stale {
+		a.say("Reclaimed task %s from %s (unchanged since %s).", named(s.Task), s.Agent, when.Format(s.Renewed))
+	}
+	if len(stale) > 1 {
+		a.say("Reclaimed %s.", plural(len(stale), "claim"))
+	}
+	return nil
+}
