@@ -119,7 +119,9 @@ func (o *op) pick(filterSrc string) (*backlog.Task, error) {
 	if expr != nil {
 		q = &filter.BinaryExpr{X: q, Op: filter.AND, Y: &filter.ParenExpr{X: expr}}
 	}
-	cands, err := o.tx.Select(o.ctx, store.Query{Filter: q, Now: o.now})
+	// The store may rank: the best few dozen by urgency hold the winner
+	// (ties beyond that are broken by unblocks and age among them).
+	cands, err := o.tx.Select(o.ctx, store.Query{Filter: q, Now: o.now, Top: claimCandidates, Rank: store.RankUrgency})
 	if err != nil || len(cands) == 0 {
 		return nil, err
 	}
@@ -173,6 +175,10 @@ func (o *op) pick(filterSrc string) (*backlog.Task, error) {
 	}
 	return nil, nil
 }
+
+// claimCandidates is how many of the most urgent free READY tasks a claim
+// considers.
+const claimCandidates = 64
 
 // better orders claim candidates: more urgent, then unblocking more, then
 // older (earlier entry, then lower id).
@@ -306,15 +312,30 @@ func (e *Engine) Summary(ctx context.Context, opts SummaryOptions) (*Summary, er
 		if err != nil {
 			return err
 		}
-		sel := func(src string) ([]*backlog.Task, error) {
+		// sel selects with the summary's filter; top > 0 lets the store
+		// return only the first by rank (with slack: the order is redone
+		// here exactly), count counts in the store.
+		parse := func(src string) (filter.Expr, error) {
 			x, err := filter.Parse(src, filter.Options{Now: now})
+			return and(x), err
+		}
+		sel := func(src string, top int, rank store.Rank) ([]*backlog.Task, error) {
+			x, err := parse(src)
 			if err != nil {
 				return nil, err
 			}
-			ts, err := tx.Select(ctx, store.Query{Filter: and(x), Now: now})
+			ts, err := tx.Select(ctx, store.Query{Filter: x, Now: now, Top: top, Rank: rank})
 			return view(ts, g, now), err
 		}
-		active, err := sel("(+ACTIVE or +CLAIMED)")
+		count := func(src string) (int, error) {
+			x, err := parse(src)
+			if err != nil {
+				return 0, err
+			}
+			return tx.Count(ctx, store.Query{Filter: x, Now: now})
+		}
+		const slack = 20
+		active, err := sel("(+ACTIVE or +CLAIMED)", 0, 0)
 		if err != nil {
 			return err
 		}
@@ -343,24 +364,29 @@ func (e *Engine) Summary(ctx context.Context, opts SummaryOptions) (*Summary, er
 			sum.MoreActive = len(sum.Active) - maxAgents
 			sum.Active = sum.Active[:maxAgents]
 		}
-		overdue, err := sel("+OVERDUE")
+		overdue, err := sel("+OVERDUE", maxOverdue+slack, store.RankDue)
 		if err != nil {
 			return err
 		}
 		slices.SortFunc(overdue, func(a, b *backlog.Task) int { return a.Due.Compare(b.Due) })
-		sum.OverdueN = len(overdue)
-		next, err := sel("+READY agent.none:")
+		if sum.OverdueN, err = count("+OVERDUE"); err != nil {
+			return err
+		}
+		next, err := sel("+READY agent.none:", maxNext+slack, store.RankUrgency)
 		if err != nil {
 			return err
 		}
 		sortTasks(next, []SortKey{{Field: "urgency", Desc: true}})
 
-		done, err := sel("status:completed end.after:" + since.UTC().Format(backlog.DateLayout))
+		doneSrc := "status:completed end.after:" + since.UTC().Format(backlog.DateLayout)
+		done, err := sel(doneSrc, maxCompleted+slack, store.RankEnd)
 		if err != nil {
 			return err
 		}
 		sortTasks(done, []SortKey{{Field: "end", Desc: true}})
-		sum.DoneN = len(done)
+		if sum.DoneN, err = count(doneSrc); err != nil {
+			return err
+		}
 		fit(sum, overdue, next, done)
 		return nil
 	})

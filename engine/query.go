@@ -35,7 +35,13 @@ func (e *Engine) List(ctx context.Context, opts ListOptions) ([]*backlog.Task, e
 		if err != nil {
 			return err
 		}
-		tasks, err := tx.Select(ctx, store.Query{Filter: filter.DefaultScope(expr), Now: now})
+		q := store.Query{Filter: filter.DefaultScope(expr), Now: now}
+		if opts.Limit > 0 && len(keys) == 1 && keys[0] == (SortKey{Field: "urgency", Desc: true}) {
+			// The most urgent few: the store may rank, with slack, and
+			// the exact order is made below.
+			q.Top, q.Rank = opts.Limit+listSlack, store.RankUrgency
+		}
+		tasks, err := tx.Select(ctx, q)
 		if err != nil {
 			return err
 		}
@@ -52,6 +58,10 @@ func (e *Engine) List(ctx context.Context, opts ListOptions) ([]*backlog.Task, e
 	})
 	return out, err
 }
+
+// listSlack is how many tasks beyond its limit a ranked list asks for, so
+// that rounding in a store's ranking never loses a task that belongs.
+const listSlack = 20
 
 // Count counts the tasks List would return, in the store.
 func (e *Engine) Count(ctx context.Context, filterSrc string) (int, error) {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -159,7 +160,13 @@ func (x *tx) Select(ctx context.Context, q store.Query) ([]*backlog.Task, error)
 		return nil, err
 	}
 	w := compileWhere(q.Filter, q.Now)
-	ts, err := x.queryTasks(ctx, "SELECT "+taskColumns+" FROM tasks t WHERE "+w.sql, w.args...)
+	query := "SELECT " + taskColumns + " FROM tasks t WHERE " + w.sql
+	if q.Top > 0 && w.exact {
+		// Only when SQL selects exactly: a superset cut short could lose
+		// a task that ranks first.
+		query += " ORDER BY " + rankOrder(q.Rank, q.Now) + " LIMIT " + strconv.Itoa(q.Top)
+	}
+	ts, err := x.queryTasks(ctx, query, w.args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: select tasks (%s): %w", filterText(q.Filter), err)
 	}

@@ -125,7 +125,24 @@ type Tx interface {
 type Query struct {
 	Filter filter.Expr // nil matches every task, of any status
 	Now    time.Time   // the clock for virtual tags and waiting
+	// Top, when above 0, lets a store return only the Top matching tasks
+	// that come first by Rank, so that "the five most urgent" need not load
+	// every match. A store must then return at least those (in any order);
+	// it may return more, or every match, as a store that cannot rank does.
+	// The caller still orders what it gets exactly, and asks for slack.
+	Top  int
+	Rank Rank
 }
+
+// Rank is an order Query.Top may pick by.
+type Rank int
+
+// The ranks.
+const (
+	RankUrgency Rank = iota // most urgent first (backlog.Urgency at Now)
+	RankDue                 // earliest due first, tasks without one last
+	RankEnd                 // latest end first
+)
 
 // NameKind chooses what Names counts.
 type NameKind int

@@ -68,6 +68,15 @@ func BenchmarkClaimConcurrent(b *testing.B) {
 // (pending, overdue, claimed and recently completed ones); the target is
 // under 10 ms.
 func BenchmarkSummary10k(b *testing.B) {
+	// Shaped like a backlog that has grown to 10,000 tasks: mostly history.
+	b.Run("20% pending", func(b *testing.B) { benchSummary(b, 5) })
+	// The stress case: nine in ten tasks still pending.
+	b.Run("90% pending", func(b *testing.B) { benchSummary(b, 10) })
+}
+
+// benchSummary times Summary on 10,000 tasks of which every k-th group of
+// ten is open: k = 10 leaves 90% pending, k = 5 about 20%.
+func benchSummary(b *testing.B, k int) {
 	ctx := context.Background()
 	path := newStore(b, b.TempDir(), nil)
 	st, err := sqlite.Open(ctx, path)
@@ -85,6 +94,8 @@ func BenchmarkSummary10k(b *testing.B) {
 		}
 		fmt.Fprintf(&sb, `{"description":"task %d of a realistic length, say fifty bytes","project":"p%d.sub","tags":["t%d"]`, i, i%20, i%7)
 		switch {
+		case k == 5 && i%10 >= 2:
+			fmt.Fprintf(&sb, `,"status":"completed","end":"%s"`, now.Add(-time.Duration(48+i%5000)*time.Hour).Format(time.RFC3339))
 		case i%10 == 0:
 			fmt.Fprintf(&sb, `,"due":"%s"`, now.Add(-time.Duration(1+i%300)*time.Hour).Format(time.RFC3339))
 		case i%10 == 1:
