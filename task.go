@@ -239,6 +239,8 @@ func ValidateDescription(s string) error {
 		return Invalidf("description must not be empty")
 	case !utf8.ValidString(s):
 		return Invalidf("description is not valid UTF-8")
+	case strings.ContainsRune(s, 0):
+		return Invalidf("description contains a NUL character")
 	case strings.ContainsAny(s, "\n\r"):
 		return Invalidf("description must be one line (put longer text in the task's doc)")
 	case len(s) > MaxDescription:
@@ -315,6 +317,8 @@ func ValidateAnnotation(s string) error {
 		return Invalidf("annotation text must not be empty")
 	case !utf8.ValidString(s):
 		return Invalidf("annotation text is not valid UTF-8")
+	case strings.ContainsRune(s, 0):
+		return Invalidf("annotation text contains a NUL character")
 	case strings.ContainsAny(s, "\n\r"):
 		return Invalidf("annotation text must be one line (put longer text in the task's doc)")
 	case len(s) > MaxAnnotation:
@@ -333,7 +337,11 @@ func ValidateUDA(name string, v any) error {
 		return Invalidf("%q is a built-in attribute, not a user-defined one", name)
 	}
 	switch x := v.(type) {
-	case string, bool:
+	case string:
+		if !utf8.ValidString(x) || strings.ContainsRune(x, 0) {
+			return Invalidf("user-defined attribute %q must be text without NUL characters, in UTF-8", name)
+		}
+	case bool:
 	case float64:
 		if math.IsNaN(x) || math.IsInf(x, 0) {
 			return Invalidf("user-defined attribute %q must be a finite number", name)

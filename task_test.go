@@ -28,6 +28,7 @@ func TestValidateRejectsBadFields(t *testing.T) {
 		{"sizes count UTF-8 bytes", func(t *Task) { t.Description = long },
 			"description is 502 bytes, more than the 500 allowed (put longer text in the task's doc)"},
 		{"invalid UTF-8", func(t *Task) { t.Description = "a\xffb" }, "description is not valid UTF-8"},
+		{"a NUL character", func(t *Task) { t.Description = "a\x00b" }, "description contains a NUL character"},
 		{"waiting is never stored", func(t *Task) { t.Status = StatusWaiting }, `status must be pending, completed, deleted or recurring, got "waiting"`},
 		{"an unknown status", func(t *Task) { t.Status = "done" }, `status must be pending, completed, deleted or recurring, got "done"`},
 		{"a hierarchical project", func(t *Task) { t.Project = "web.ui-2_x" }, ""},

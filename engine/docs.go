@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"slices"
+	"strings"
 	"unicode/utf8"
 
 	backlog "github.com/agent-backlog/backlog"
@@ -73,6 +74,8 @@ func validDoc(content string) error {
 		return backlog.Invalidf("doc is %d bytes, more than the %d allowed", len(content), backlog.MaxDocSize)
 	case !utf8.ValidString(content):
 		return backlog.Invalidf("doc is not valid UTF-8")
+	case strings.ContainsRune(content, 0):
+		return backlog.Invalidf("doc contains a NUL character")
 	}
 	return nil
 }
