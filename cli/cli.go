@@ -43,9 +43,10 @@ type Env struct {
 	// Config is where settings come from (the environment, the working
 	// directory, the host).
 	Config config.Source
-	// Open opens the store file at path, creating it when it is missing.
-	// The directory exists when Open is called.
-	Open func(ctx context.Context, path string) (store.Store, error)
+	// Open opens the backlog the configuration names: the SQLite file
+	// cfg.File (creating it; its directory exists when Open is called), or
+	// the backlog cfg.Namespace on the PostgreSQL server cfg.DatabaseURL.
+	Open func(ctx context.Context, cfg *config.Config) (store.Store, error)
 	// Serve runs the MCP server for `backlog serve`; nil when the build has
 	// none.
 	Serve func(ctx context.Context, r ServeRequest) error
@@ -54,7 +55,8 @@ type Env struct {
 // Globals are the flags every command takes.
 type Globals struct {
 	JSON bool   `help:"Print one line of JSON: the MCP tool's result object."`
-	Data string `help:"Use the backlog in DIR (overrides TASKDATA and the rest)." placeholder:"DIR"`
+	Data        string `help:"Use the backlog in DIR (overrides TASKDATA and the rest)." placeholder:"DIR"`
+	DatabaseURL string `name:"database-url" help:"With BACKLOG_BACKEND=postgres: the server (overrides BACKLOG_DATABASE_URL)." placeholder:"URL"`
 }
 
 // commands is the command line's grammar. Each command lives in a file of
@@ -187,7 +189,7 @@ func ExitCode(err error) int {
 // Config resolves which backlog the command works on, once.
 func (a *runner) Config() (*config.Config, error) {
 	if a.cfg == nil {
-		cfg, err := config.Resolve(a.env.Config, a.globals.Data)
+		cfg, err := config.Resolve(a.env.Config, config.Flags{Data: a.globals.Data, DatabaseURL: a.globals.DatabaseURL})
 		if err != nil {
 			return nil, err
 		}
@@ -211,22 +213,36 @@ func (a *runner) Engine(write bool) (*engine.Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	_, statErr := os.Stat(cfg.File)
-	switch {
-	case !write && errors.Is(statErr, os.ErrNotExist):
-		a.store = memstore.New()
-	default:
+	st, err := openBacklog(a.ctx, a.env, cfg, write)
+	if err != nil {
+		return nil, err
+	}
+	a.store = st
+	a.engine = engine.New(a.store, engine.Options{Agent: cfg.Agent, Clock: clock})
+	return a.engine, nil
+}
+
+// openBacklog opens the configured backlog. A command that only reads gets
+// an empty backlog when the SQLite file does not exist yet, so that reading
+// never creates files.
+func openBacklog(ctx context.Context, env Env, cfg *config.Config, write bool) (store.Store, error) {
+	if cfg.Backend == "sqlite" {
+		_, statErr := os.Stat(cfg.File)
+		if !write && errors.Is(statErr, os.ErrNotExist) {
+			return memstore.New(), nil
+		}
 		if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
 			return nil, fmt.Errorf("cannot create the backlog directory: %w", err)
 		}
-		st, err := a.env.Open(a.ctx, cfg.File)
-		if err != nil {
+	}
+	st, err := env.Open(ctx, cfg)
+	if err != nil {
+		if cfg.Backend == "sqlite" {
 			return nil, fmt.Errorf("cannot open the backlog %s: %w", cfg.File, err)
 		}
-		a.store = st
+		return nil, err
 	}
-	a.engine = engine.New(a.store, engine.Options{Agent: cfg.Agent, Clock: clock})
-	return a.engine, nil
+	return st, nil
 }
 
 // configClock is the clock commands run at (BACKLOG_NOW or the real time).

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"github.com/agent-backlog/backlog/store"
@@ -56,16 +55,7 @@ func (c *serveCmd) Run(a *runner) error {
 	if err != nil {
 		return err
 	}
-	open := func(ctx context.Context) (store.Store, error) {
-		if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
-			return nil, fmt.Errorf("cannot create the backlog directory: %w", err)
-		}
-		st, err := a.env.Open(ctx, cfg.File)
-		if err != nil {
-			return nil, fmt.Errorf("cannot open the backlog %s: %w", cfg.File, err)
-		}
-		return st, nil
-	}
+	open := func(ctx context.Context) (store.Store, error) { return openBacklog(ctx, a.env, cfg, true) }
 	return a.env.Serve(a.ctx, ServeRequest{
 		HTTP: c.HTTP, Open: open, Clock: clock, Getenv: a.env.Config.Getenv,
 		Stdin: a.env.Stdin, Stdout: a.env.Stdout, Stderr: a.env.Stderr,

@@ -1,5 +1,7 @@
 package cli
 
+import "net/url"
+
 type whereCmd struct{}
 
 func (c *whereCmd) Help() string {
@@ -23,6 +25,8 @@ Examples:
 
 // whereJSON is what where --json prints.
 type whereJSON struct {
+	Backend       string  `json:"backend"`
+	BackendFrom   string  `json:"backend_from"`
 	Store         string  `json:"store"`
 	StoreFrom     string  `json:"store_from"`
 	Exists        bool    `json:"exists"`
@@ -37,16 +41,19 @@ func (c *whereCmd) Run(a *runner) error {
 	if err != nil {
 		return err
 	}
-	exists := fileExists(cfg.File)
+	storeName, storeFrom, exists := cfg.File, cfg.DirFrom, fileExists(cfg.File)
+	if cfg.Backend == "postgres" {
+		storeName, storeFrom, exists = redactURL(cfg.DatabaseURL), cfg.DatabaseURLFrom, true
+	}
 	if a.globals.JSON {
-		w := whereJSON{Store: cfg.File, StoreFrom: cfg.DirFrom, Exists: exists, NamespaceFrom: cfg.NamespaceFrom,
-			Agent: cfg.Agent, AgentFrom: cfg.AgentFrom}
+		w := whereJSON{Backend: cfg.Backend, BackendFrom: cfg.BackendFrom, Store: storeName, StoreFrom: storeFrom,
+			Exists: exists, NamespaceFrom: cfg.NamespaceFrom, Agent: cfg.Agent, AgentFrom: cfg.AgentFrom}
 		if cfg.Namespace != "" {
 			w.Namespace = &cfg.Namespace
 		}
 		return a.printJSON(w)
 	}
-	store := cfg.File
+	store := storeName
 	if !exists {
 		store += " (not created yet)"
 	}
@@ -55,7 +62,8 @@ func (c *whereCmd) Run(a *runner) error {
 		ns = "none"
 	}
 	for _, row := range [][3]string{
-		{"store", store, cfg.DirFrom},
+		{"backend", cfg.Backend, cfg.BackendFrom},
+		{"store", store, storeFrom},
 		{"namespace", ns, cfg.NamespaceFrom},
 		{"agent", cfg.Agent, cfg.AgentFrom},
 	} {
@@ -63,4 +71,16 @@ func (c *whereCmd) Run(a *runner) error {
 		a.say("%-10s %s", "", a.paint(styleDim, "chosen by "+row[2]))
 	}
 	return nil
+}
+
+// redactURL hides a password in a database URL.
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		return s
+	}
+	if _, has := u.User.Password(); has {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
 }

@@ -49,6 +49,14 @@ func OS() Source {
 
 // Config is what a command works on, and why.
 type Config struct {
+	// Backend is "sqlite" (the default: a file in Dir) or "postgres" (a
+	// shared server at DatabaseURL, the backlog named by Namespace).
+	Backend     string
+	BackendFrom string
+
+	DatabaseURL     string
+	DatabaseURLFrom string
+
 	Dir     string // the directory holding the store
 	DirFrom string // why: "--data", "TASKDATA", ...
 
@@ -70,12 +78,43 @@ type Config struct {
 // MaxNamespace is the longest namespace, in bytes.
 const MaxNamespace = 64
 
+// Flags are the command-line settings that override the environment.
+type Flags struct {
+	Data        string // --data DIR
+	DatabaseURL string // --database-url URL
+}
+
 // Resolve applies the rules: the --data flag (dataFlag) wins; else TASKDATA;
 // else TASKDATA_ROOT/<slug>; else $XDG_DATA_HOME/backlog/projects/<slug>
 // (~/.local/share by default). The slug names the git root of the working
 // directory, or the working directory when there is none.
-func Resolve(src Source, dataFlag string) (*Config, error) {
-	c := &Config{}
+//
+// With BACKLOG_BACKEND=postgres the backlog lives on the server at
+// --database-url or BACKLOG_DATABASE_URL instead, as the backlog named by the
+// namespace (none: the server's default backlog). There, the automatic
+// namespace is the git root's base name alone: the path differs from machine
+// to machine, and a team's agents on many machines must meet in one backlog.
+func Resolve(src Source, flags Flags) (*Config, error) {
+	dataFlag := flags.Data
+	c := &Config{Backend: "sqlite", BackendFrom: "default (BACKLOG_BACKEND is unset)"}
+	switch b := strings.ToLower(strings.TrimSpace(src.Getenv("BACKLOG_BACKEND"))); b {
+	case "", "sqlite":
+		if b != "" {
+			c.BackendFrom = "BACKLOG_BACKEND"
+		}
+	case "postgres", "postgresql":
+		c.Backend, c.BackendFrom = "postgres", "BACKLOG_BACKEND"
+		switch {
+		case flags.DatabaseURL != "":
+			c.DatabaseURL, c.DatabaseURLFrom = flags.DatabaseURL, "--database-url"
+		case strings.TrimSpace(src.Getenv("BACKLOG_DATABASE_URL")) != "":
+			c.DatabaseURL, c.DatabaseURLFrom = strings.TrimSpace(src.Getenv("BACKLOG_DATABASE_URL")), "BACKLOG_DATABASE_URL"
+		default:
+			return nil, backlog.Invalidf("BACKLOG_BACKEND=postgres needs a server: set BACKLOG_DATABASE_URL or pass --database-url postgres://user@host/db")
+		}
+	default:
+		return nil, backlog.Invalidf("BACKLOG_BACKEND must be sqlite or postgres, got %q", b)
+	}
 	var root string
 	rootOf := func() (string, error) {
 		if root != "" {
@@ -111,31 +150,33 @@ func Resolve(src Source, dataFlag string) (*Config, error) {
 		}
 	}
 	env := func(k string) string { return strings.TrimSpace(src.Getenv(k)) }
-	switch {
-	case dataFlag != "":
-		c.Dir, c.DirFrom = abs(dataFlag), "--data"
-	case env("TASKDATA") != "":
-		c.Dir, c.DirFrom = abs(env("TASKDATA")), "TASKDATA"
-	default:
-		r, err := rootOf()
-		if err != nil {
-			return nil, err
-		}
-		slug := Slug(r)
+	if c.Backend == "sqlite" {
 		switch {
-		case env("TASKDATA_ROOT") != "":
-			c.Dir = filepath.Join(abs(env("TASKDATA_ROOT")), slug)
-			c.DirFrom = "TASKDATA_ROOT and " + rootWords()
-		case filepath.IsAbs(env("XDG_DATA_HOME")):
-			c.Dir = filepath.Join(env("XDG_DATA_HOME"), "backlog", "projects", slug)
-			c.DirFrom = "XDG_DATA_HOME and " + rootWords()
+		case dataFlag != "":
+			c.Dir, c.DirFrom = abs(dataFlag), "--data"
+		case env("TASKDATA") != "":
+			c.Dir, c.DirFrom = abs(env("TASKDATA")), "TASKDATA"
 		default:
-			home, err := src.Home()
-			if err != nil || home == "" {
-				return nil, backlog.Invalidf("cannot find the home directory: set HOME, XDG_DATA_HOME, TASKDATA_ROOT or TASKDATA")
+			r, err := rootOf()
+			if err != nil {
+				return nil, err
 			}
-			c.Dir = filepath.Join(home, ".local", "share", "backlog", "projects", slug)
-			c.DirFrom = "default (~/.local/share: XDG_DATA_HOME is unset or not absolute) and " + rootWords()
+			slug := Slug(r)
+			switch {
+			case env("TASKDATA_ROOT") != "":
+				c.Dir = filepath.Join(abs(env("TASKDATA_ROOT")), slug)
+				c.DirFrom = "TASKDATA_ROOT and " + rootWords()
+			case filepath.IsAbs(env("XDG_DATA_HOME")):
+				c.Dir = filepath.Join(env("XDG_DATA_HOME"), "backlog", "projects", slug)
+				c.DirFrom = "XDG_DATA_HOME and " + rootWords()
+			default:
+				home, err := src.Home()
+				if err != nil || home == "" {
+					return nil, backlog.Invalidf("cannot find the home directory: set HOME, XDG_DATA_HOME, TASKDATA_ROOT or TASKDATA")
+				}
+				c.Dir = filepath.Join(home, ".local", "share", "backlog", "projects", slug)
+				c.DirFrom = "default (~/.local/share: XDG_DATA_HOME is unset or not absolute) and " + rootWords()
+			}
 		}
 	}
 
@@ -157,13 +198,19 @@ func Resolve(src Source, dataFlag string) (*Config, error) {
 			}
 			c.Namespace = Slug(r)
 			c.NamespaceFrom = "BACKLOG_AUTO_NAMESPACE and " + rootWords()
+			if c.Backend == "postgres" {
+				c.Namespace = strings.TrimSuffix(c.Namespace, c.Namespace[strings.LastIndexByte(c.Namespace, '-'):])
+				c.NamespaceFrom = "BACKLOG_AUTO_NAMESPACE and the base name of " + c.Root
+			}
 		} else {
 			c.NamespaceFrom = "default (BACKLOG_NAMESPACE and BACKLOG_AUTO_NAMESPACE are unset)"
 		}
 	}
-	c.File = filepath.Join(c.Dir, "backlog.db")
-	if c.Namespace != "" {
-		c.File = filepath.Join(c.Dir, "backlog-"+c.Namespace+".db")
+	if c.Backend == "sqlite" {
+		c.File = filepath.Join(c.Dir, "backlog.db")
+		if c.Namespace != "" {
+			c.File = filepath.Join(c.Dir, "backlog-"+c.Namespace+".db")
+		}
 	}
 
 	agent, from, err := agentOf(src)

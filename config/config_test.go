@@ -140,7 +140,7 @@ func TestResolve(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := Resolve(fakeSource(tt.env, tt.wd), tt.flag)
+			c, err := Resolve(fakeSource(tt.env, tt.wd), Flags{Data: tt.flag})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -181,7 +181,7 @@ func TestResolveRejects(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := Resolve(fakeSource(tt.env, t.TempDir()), "")
+			_, err := Resolve(fakeSource(tt.env, t.TempDir()), Flags{})
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("err = %v, want it to contain %q", err, tt.want)
 			}
