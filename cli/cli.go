@@ -54,7 +54,7 @@ type Env struct {
 
 // Globals are the flags every command takes.
 type Globals struct {
-	JSON bool   `help:"Print one line of JSON: the MCP tool's result object."`
+	JSON        bool   `help:"Print one line of JSON: the MCP tool's result object."`
 	Data        string `help:"Use the backlog in DIR (overrides TASKDATA and the rest)." placeholder:"DIR"`
 	DatabaseURL string `name:"database-url" help:"With BACKLOG_BACKEND=postgres: the server (overrides BACKLOG_DATABASE_URL)." placeholder:"URL"`
 }
