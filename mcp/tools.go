@@ -10,6 +10,7 @@ import (
 	backlog "github.com/agent-backlog/backlog"
 	"github.com/agent-backlog/backlog/engine"
 	"github.com/agent-backlog/backlog/store"
+	"github.com/agent-backlog/backlog/when"
 )
 
 // Output schemas, as small as they can be while still saying the shape: the
@@ -224,12 +225,22 @@ func allTools() []*tool {
 				{name: "agent", kind: kString, desc: "Default: this session's agent"},
 				{name: "id", kind: kRef},
 				{name: "filter", kind: kString},
+				{name: "reclaim", kind: kString, desc: "First free claims idle this long, e.g. 2h"},
 			},
 			desc: "Atomically take the most urgent READY task matching filter that no agent holds (or the task id): " +
 				"sets agent and start; no two agents get the same task. Returns {task}, null when none is left.",
 			run: func(ctx context.Context, e *engine.Engine, a argv) (any, error) {
 				if a.str("id") != "" && a.str("filter") != "" {
 					return nil, backlog.Invalidf("give id or filter, not both")
+				}
+				if r := a.str("reclaim"); r != "" {
+					d, err := when.ParseDuration(r)
+					if err != nil || d.Approx() <= 0 {
+						return nil, backlog.Invalidf("reclaim must be a time such as 2h or 30min, got %q", r)
+					}
+					if _, err := e.Reclaim(ctx, d.Approx()); err != nil {
+						return nil, err
+					}
 				}
 				return e.Claim(ctx, engine.ClaimOptions{Agent: a.str("agent"), ID: a.str("id"), Filter: a.str("filter")})
 			}},

@@ -584,3 +584,20 @@ func TestParallelCallsFromOneClient(t *testing.T) {
 		t.Errorf("count %v", m["count"])
 	}
 }
+
+func TestTaskClaimReclaimsStaleClaimsFirst(t *testing.T) {
+	f := newFixture(t, fixtureOptions{client: "worker"})
+	f.ok("task_import", map[string]any{"tasks": `[{"description":"Left by a dead agent","agent":"ghost","start":"2026-02-01T00:00:00Z"}]`})
+	if m := f.ok("task_claim", nil); show(m) != `{"task":null}` {
+		t.Fatalf("a held task was claimed: %s", show(m))
+	}
+	got := task(f.ok("task_claim", map[string]any{"reclaim": "2h"}))
+	if got["id"] != 1.0 || got["agent"] != "worker" {
+		t.Fatalf("got %s", show(got))
+	}
+	anns, _ := got["annotations"].([]any)
+	if len(anns) != 1 || !strings.Contains(show(anns[0]), "reclaimed from ghost") {
+		t.Errorf("no hand-off note: %s", show(got))
+	}
+	f.wantFail("task_claim", map[string]any{"reclaim": "soon"}, `reclaim must be a time such as 2h or 30min, got "soon"`)
+}
