@@ -298,13 +298,32 @@ func view(tasks []*backlog.Task, g backlog.Graph, now time.Time) []*backlog.Task
 	return out
 }
 
-// viewOne prepares one task for output within a transaction.
+// viewOne prepares one task for output within a transaction. It asks about
+// this task's own dependencies only, not the whole graph, since commands on
+// one task show it after every change.
 func viewOne(ctx context.Context, tx store.Tx, t *backlog.Task, now time.Time) (*backlog.Task, error) {
-	g, err := tx.Graph(ctx)
-	if err != nil {
-		return nil, err
+	blocked, blocking := false, false
+	if t.IsLive() {
+		for _, d := range t.Depends {
+			dep, err := tx.TaskByUUID(ctx, d)
+			if err != nil && !isNotFound(err) {
+				return nil, err
+			}
+			if err == nil && dep.IsLive() {
+				blocked = true
+				break
+			}
+		}
+		dependents, err := tx.Dependents(ctx, t.UUID)
+		if err != nil {
+			return nil, err
+		}
+		blocking = len(dependents) > 0
 	}
-	return view([]*backlog.Task{t}, g, now)[0], nil
+	c := *t
+	c.Urgency = backlog.Urgency(t, now, blocked, blocking)
+	c.Status = t.EffectiveStatus(now)
+	return &c, nil
 }
 
 // parseFilter parses a filter with the backlog's UDAs.
