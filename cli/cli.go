@@ -81,6 +81,7 @@ type commands struct {
 	Undo       undoCmd       `cmd:"" help:"Reverse your most recent command, as a whole."`
 	Import     importCmd     `cmd:"" help:"Import tasks from JSON (ours or Taskwarrior's)."`
 	Export     exportCmd     `cmd:"" help:"Print tasks of any status as a JSON array."`
+	Migrate    migrateCmd    `cmd:"" help:"Copy a backlog whole between SQLite and PostgreSQL."`
 	Projects   projectsCmd   `cmd:"" help:"List the projects of pending tasks."`
 	Tags       tagsCmd       `cmd:"" help:"List the tags of pending tasks."`
 	Doc        docCmd        `cmd:"" help:"Write, read, edit or delete a task's markdown doc."`

@@ -69,6 +69,27 @@ func (x *tx) Unarchive(ctx context.Context, uuid string) (*backlog.Task, error) 
 	return t, nil
 }
 
+// ArchivedDoc implements store.Tx.
+func (x *tx) ArchivedDoc(ctx context.Context, uuid string) (string, error) {
+	if !storableText(uuid) {
+		return "", backlog.NotFoundf("no archived task with UUID %s", uuid)
+	}
+	if err := x.check(false); err != nil {
+		return "", err
+	}
+	var doc *string
+	err := x.queryRow(ctx, "SELECT doc FROM archive WHERE backlog = $1 AND uuid = $2", x.s.backlog, uuid).Scan(&doc)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return "", backlog.NotFoundf("no archived task with UUID %s", uuid)
+	case err != nil:
+		return "", fmt.Errorf("postgres: archived doc of %s: %w", uuid, err)
+	case doc == nil:
+		return "", backlog.NotFoundf("archived task %s has no doc", uuid)
+	}
+	return *doc, nil
+}
+
 // Segments implements store.Tx.
 func (x *tx) Segments(ctx context.Context) ([]store.NameCount, error) {
 	if err := x.check(false); err != nil {

@@ -66,6 +66,24 @@ func (x *tx) Unarchive(ctx context.Context, uuid string) (*backlog.Task, error) 
 	return t, nil
 }
 
+// ArchivedDoc implements store.Tx.
+func (x *tx) ArchivedDoc(ctx context.Context, uuid string) (string, error) {
+	if err := x.check(false); err != nil {
+		return "", err
+	}
+	var doc *string
+	err := x.queryRow(ctx, "SELECT doc FROM archive WHERE uuid = ?", uuid).Scan(&doc)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return "", backlog.NotFoundf("no archived task with UUID %s", uuid)
+	case err != nil:
+		return "", fmt.Errorf("sqlite: archived doc of %s: %w", uuid, err)
+	case doc == nil:
+		return "", backlog.NotFoundf("archived task %s has no doc", uuid)
+	}
+	return *doc, nil
+}
+
 // Segments implements store.Tx.
 func (x *tx) Segments(ctx context.Context) ([]store.NameCount, error) {
 	if err := x.check(false); err != nil {

@@ -118,6 +118,10 @@ type Tx interface {
 	// FindArchived returns the archived tasks with the id (when id > 0) or
 	// whose UUID starts with prefix (up to limit), by id, with Archived set.
 	FindArchived(ctx context.Context, id int64, prefix string, limit int) ([]*backlog.Task, error)
+	// ArchivedDoc returns the doc an archived task took into the archive,
+	// or an error wrapping backlog.ErrNotFound when the UUID is not
+	// archived or archived without a doc.
+	ArchivedDoc(ctx context.Context, uuid string) (string, error)
 }
 
 // Query selects tasks with a parsed filter. The engine applies the implicit

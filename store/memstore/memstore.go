@@ -392,6 +392,14 @@ func (t *tx) Unarchive(ctx context.Context, uuid string) (*backlog.Task, error) 
 	return a.task.Clone(), nil
 }
 
+func (t *tx) ArchivedDoc(ctx context.Context, uuid string) (string, error) {
+	a, ok := t.st.archive[uuid]
+	if !ok || a.doc == nil {
+		return "", backlog.NotFoundf("no archived doc of task %s", uuid)
+	}
+	return *a.doc, nil
+}
+
 func (t *tx) Segments(ctx context.Context) ([]store.NameCount, error) {
 	counts := map[string]int{}
 	for _, a := range t.st.archive {

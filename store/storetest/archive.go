@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	backlog "github.com/agent-backlog/backlog"
@@ -157,6 +158,42 @@ var archiveScenarios = []scenario{
 	{"ids are never reused after archiving", func(h *H) {
 		archived(h)
 		eq(h, "next id", h.Add("New").ID, int64(7))
+	}},
+	{"an archived task's doc is read from the archive", func(h *H) {
+		archived(h)
+		err := h.Store.Read(h.Ctx, func(tx store.Tx) error {
+			six, err := tx.FindArchived(h.Ctx, 6, "", 0)
+			if err != nil || len(six) != 1 {
+				h.Fatalf("find archived 6: %v, %d tasks", err, len(six))
+			}
+			one, err := tx.FindArchived(h.Ctx, 1, "", 0)
+			if err != nil || len(one) != 1 {
+				h.Fatalf("find archived 1: %v, %d tasks", err, len(one))
+			}
+			doc, err := tx.ArchivedDoc(h.Ctx, six[0].UUID)
+			if err != nil {
+				h.Fatalf("archived doc of 6: %v", err)
+			}
+			eq(h, "archived doc of 6", doc, "# spec of 6")
+			if _, err := tx.ArchivedDoc(h.Ctx, one[0].UUID); !errors.Is(err, backlog.ErrNotFound) {
+				h.Errorf("archived doc of 1 (none): %v, want not found", err)
+			}
+			live, err := tx.Select(h.Ctx, store.Query{})
+			if err != nil {
+				h.Fatal(err)
+			}
+			for _, t := range live {
+				if t.ID == 4 {
+					if _, err := tx.ArchivedDoc(h.Ctx, t.UUID); !errors.Is(err, backlog.ErrNotFound) {
+						h.Errorf("archived doc of live task 4: %v, want not found", err)
+					}
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			h.Fatal(err)
+		}
 	}},
 	{"bad segments and ages are refused and change nothing", func(h *H) {
 		archived(h)
