@@ -36,7 +36,7 @@ Examples:
 
     backlog migrate --from sqlite:$HOME/.local/share/backlog/projects/web-1a2b3c4d/backlog.db \
         --to postgres://backlog@db.internal/backlog#web
-    backlog migrate --from postgres://db.internal/backlog#web --to sqlite:web.db --json`
+    backlog migrate --from postgres:postgres://db.internal/backlog#web --to sqlite:web.db --json`
 }
 
 // migrateSpec is a parsed --from or --to.
@@ -58,6 +58,11 @@ func migrateSpec(flag, spec string, create bool) (*config.Config, error) {
 		}
 		return &config.Config{Backend: "sqlite", Dir: filepath.Dir(path), File: path}, nil
 	case kind == "postgres" || kind == "postgresql":
+		// postgres:URL as the issue writes it (postgres:postgres://host/db),
+		// or the URL alone, which starts with postgres: itself.
+		if strings.HasPrefix(rest, "postgres://") || strings.HasPrefix(rest, "postgresql://") {
+			spec = rest
+		}
 		url, ns := spec, ""
 		if i := strings.LastIndexByte(spec, '#'); i >= 0 {
 			url, ns = spec[:i], spec[i+1:]
