@@ -17,6 +17,7 @@ import (
 
 	backlog "github.com/agent-backlog/backlog"
 	"github.com/agent-backlog/backlog/filter"
+	"github.com/agent-backlog/backlog/filter/filtertest"
 	"github.com/agent-backlog/backlog/sqlite"
 	"github.com/agent-backlog/backlog/store"
 )
@@ -135,7 +136,7 @@ func TestSelectMatchesEvaluator(t *testing.T) {
 	for i, task := range tasks {
 		uuids[i] = task.UUID
 	}
-	g := &filterGen{r: r, uuids: uuids}
+	g := &filtertest.Gen{R: r, UUIDs: uuids}
 	cases := 2500
 	if testing.Short() {
 		cases = 500
@@ -143,7 +144,7 @@ func TestSelectMatchesEvaluator(t *testing.T) {
 	nows := []time.Time{clock, clock.Add(500 * time.Millisecond), clock.In(localZone), clock.Add(-17 * time.Hour).In(localZone)}
 	valid, exact, nonEmpty := 0, 0, 0
 	for i := 0; valid < cases && i < 20*cases; i++ {
-		src := g.expr()
+		src := g.Expr()
 		now := nows[i%len(nows)]
 		e, err := filter.Parse(src, filter.Options{Now: now, UDAs: udas})
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/agent-backlog/backlog/filter/filtertest"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -134,16 +135,16 @@ func differential(t *testing.T, url string, seed uint64) {
 	// The filters: the same random source for both, each side's UUIDs in
 	// the same (id) order, so that the text differs only in the UUIDs.
 	fseed := r.Uint64()
-	gens := [2]*filterGen{}
+	gens := [2]*filtertest.Gen{}
 	for i := range gens {
-		gens[i] = &filterGen{r: rand.New(rand.NewPCG(fseed, 1)), uuids: uuidLists[i]}
+		gens[i] = &filtertest.Gen{R: rand.New(rand.NewPCG(fseed, 1)), UUIDs: uuidLists[i], MinPrefix: 8}
 	}
 	nonEmpty := 0
 	for k := 0; k < diffFilters; k++ {
 		var srcs, lists, counts [2]string
 		for {
 			for i := range gens {
-				srcs[i] = gens[i].expr()
+				srcs[i] = gens[i].Expr()
 			}
 			// The UUIDs are random: their order differs between the
 			// runs, and a UUID prefix of decimal digits reads as an id
