@@ -41,20 +41,25 @@ func Urgency(t *Task, now time.Time, blocked, blocking bool) float64 {
 }
 
 // Urgency computes t's urgency at now: the sum of each term's factor (0..1)
-// times its coefficient, as Taskwarrior does.
+// times its coefficient, as Taskwarrior does. It is Own plus Varying.
 //
 // A completed or deleted task has no urgency: it is 0.
 func (c Coefficients) Urgency(t *Task, now time.Time, blocked, blocking bool) float64 {
 	if t.Status == StatusCompleted || t.Status == StatusDeleted {
 		return 0
 	}
+	return c.Own(t) + c.Varying(t, now, blocked, blocking)
+}
+
+// Own is the part of t's urgency that depends on t alone, never on the
+// clock or on other tasks: the next tag, priority, being active, the
+// numbers of annotations and tags, having a project. A store may keep it
+// with the task, so that ranking by urgency need not recompute it; it is
+// never negative.
+func (c Coefficients) Own(t *Task) float64 {
 	var u float64
 	if t.HasTag("next") {
 		u += c.Next
-	}
-	u += c.Due * dueFactor(t.Due, now)
-	if blocking {
-		u += c.Blocking
 	}
 	switch t.Priority {
 	case PriorityHigh:
@@ -64,18 +69,29 @@ func (c Coefficients) Urgency(t *Task, now time.Time, blocked, blocking bool) fl
 	case PriorityLow:
 		u += c.PriorityL
 	}
-	if !t.Scheduled.IsZero() && t.Scheduled.Before(now) {
-		u += c.Scheduled
-	}
 	if !t.Start.IsZero() {
 		u += c.Active
 	}
-	u += c.Age * ageFactor(t.Entry, now, c.AgeMax)
 	u += c.Annotations * countFactor(len(t.Annotations))
 	u += c.Tags * countFactor(len(t.Tags))
 	if t.Project != "" {
 		u += c.Project
 	}
+	return u
+}
+
+// Varying is the rest of t's urgency: the terms that move with the clock
+// (due, scheduled, age, waiting) or with other tasks (blocking, blocked).
+// It reads only t's status, due, scheduled, wait and entry dates.
+func (c Coefficients) Varying(t *Task, now time.Time, blocked, blocking bool) float64 {
+	u := c.Due * dueFactor(t.Due, now)
+	if blocking {
+		u += c.Blocking
+	}
+	if !t.Scheduled.IsZero() && t.Scheduled.Before(now) {
+		u += c.Scheduled
+	}
+	u += c.Age * ageFactor(t.Entry, now, c.AgeMax)
 	if t.EffectiveStatus(now) == StatusWaiting {
 		u += c.Waiting
 	}
@@ -83,6 +99,16 @@ func (c Coefficients) Urgency(t *Task, now time.Time, blocked, blocking bool) fl
 		u += c.Blocked
 	}
 	return u
+}
+
+// DueFactor is the due term's factor at now (0..1), for a store that
+// bounds urgency; AgeFactor likewise for the age term.
+func DueFactor(due, now time.Time) float64 { return dueFactor(due, now) }
+
+// AgeFactor is the age term's factor at now (0..1) with the default
+// AgeMax.
+func AgeFactor(entry, now time.Time) float64 {
+	return ageFactor(entry, now, DefaultCoefficients.AgeMax)
 }
 
 // dueFactor rises linearly from 0.2 two weeks before the due date to 1.0 a

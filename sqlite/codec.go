@@ -25,7 +25,7 @@ var writeColumns = []string{
 	"id", "uuid", "description", "status", "project", "priority", "tags",
 	"due_at", "scheduled_at", "wait_at", "until_at", "recur", "parent", "mask", "depends",
 	"agent", "annotations", "has_doc", "entry_at", "modified_at", "start_at", "end_at", "extra",
-	"search",
+	"search", "urg_own",
 }
 
 // insertSQL and updateSQL write every column of a task; updateSQL takes the
@@ -125,7 +125,7 @@ func taskArgs(t *backlog.Task) ([]any, error) {
 		dateArg(t.Due), dateArg(t.Scheduled), dateArg(t.Wait), dateArg(t.Until),
 		t.Recur, t.Parent, t.Mask, deps,
 		t.Agent, anns, hasDoc, dateArg(t.Entry), dateArg(t.Modified), dateArg(t.Start), dateArg(t.End), extra,
-		searchText(t),
+		searchText(t), backlog.DefaultCoefficients.Own(t),
 	}, nil
 }
 

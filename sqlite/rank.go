@@ -1,7 +1,13 @@
 package sqlite
 
 import (
+	"cmp"
+	"container/heap"
+	"context"
 	"fmt"
+	"math"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -9,38 +15,290 @@ import (
 	"github.com/agent-backlog/backlog/store"
 )
 
-// rankOrder is the ORDER BY clause of a ranked Select (store.Query.Top).
-// Urgency is backlog.Urgency transcribed into SQL with the default
-// coefficients; the engine recomputes the exact figure for what it keeps,
-// so this only has to order like it, and the caller asks for slack.
-func rankOrder(r store.Rank, now time.Time) string {
-	switch r {
-	case store.RankDue:
-		return "t.due_at IS NULL, t.due_at, t.id"
-	case store.RankEnd:
-		return "t.end_at IS NULL, t.end_at DESC, t.id"
-	}
+// Ranking by urgency (store.Query.Top with store.RankUrgency).
+//
+// Urgency moves with the clock, so no index can hold it. What an index can
+// hold is an upper bound: tasks.rank_hi (migration 0004) is a task's own
+// part of urgency plus every other term at its largest. topUrgent walks the
+// tasks_rank index from the highest bound down and stops where the bound
+// falls to the Top-th urgency it holds. Within one bound the index orders
+// tasks without a due date oldest first, then tasks with one earliest
+// first, so the age or due term can only fall along the rest of the group:
+// once even the current task's term cannot lift the group over the Top-th
+// figure, the walk jumps past the group. SQLite computes each task's figure
+// and hands over only the tasks that would enter the Top and those that end
+// a group, so a summary of thousands of open tasks returns a few dozen
+// rows.
+//
+// Ties with the Top-th task (within urgencyEps) may be left out, as the
+// store contract allows; the engine orders what it gets exactly.
+
+// urgencyEps absorbs the rounding between SQL's sums and Go's.
+const urgencyEps = 1e-9
+
+// rankSample: the walk's first bar is the Top-th best of the first
+// Top*rankSample tasks down the index.
+const rankSample = 2
+
+// rankWalk is how topUrgent answered.
+type rankWalk int
+
+const (
+	walked   rankWalk = iota // tids holds the first Top (and perhaps more)
+	fewer                    // fewer than Top tasks match: select them all
+	fallback                 // rank every match in SQL (urgencyOrder)
+)
+
+// urgencySQL is the urgency of task t at now in SQL, without the blocked
+// term (so an upper bound of it): backlog.Coefficients.Urgency over the
+// stored own part, with the default coefficients. blockedSQL is the
+// blocked term.
+func urgencySQL(now time.Time) string {
 	c := backlog.DefaultCoefficients
-	n := fmt.Sprintf("%.6f", float64(now.UnixNano())/1e9) // a number we made: safe inline
-	days := func(col string) string { return "((" + n + " - " + col + ") / 86400.0)" }
-	step := func(arr string) string { // none 0, one 0.8, two 0.9, more 1
-		l := "coalesce(json_array_length(" + arr + "), 0)"
-		return "(CASE " + l + " WHEN 0 THEN 0 WHEN 1 THEN 0.8 WHEN 2 THEN 0.9 ELSE 1.0 END)"
-	}
+	n := nowSQL(now)
 	terms := []string{
-		fmt.Sprintf("(CASE WHEN EXISTS (SELECT 1 FROM task_tags g WHERE g.task_id = t.tid AND g.tag = 'next') THEN %g ELSE 0 END)", c.Next),
-		fmt.Sprintf("(CASE WHEN t.due_at IS NULL THEN 0 WHEN %[1]s >= 7 THEN %[2]g WHEN %[1]s >= -14 THEN %[2]g * ((%[1]s + 14.0) * 0.8 / 21.0 + 0.2) ELSE %[2]g * 0.2 END)",
-			days("t.due_at"), c.Due),
-		fmt.Sprintf("(CASE WHEN t.status = 'pending' AND EXISTS (SELECT 1 FROM task_deps d WHERE d.dep_uuid = t.uuid AND d.owner_live = 1) THEN %g ELSE 0 END)", c.Blocking),
-		fmt.Sprintf("(CASE t.priority WHEN 'H' THEN %g WHEN 'M' THEN %g WHEN 'L' THEN %g ELSE 0 END)", c.PriorityH, c.PriorityM, c.PriorityL),
-		fmt.Sprintf("(CASE WHEN t.scheduled_at IS NOT NULL AND t.scheduled_at < %s THEN %g ELSE 0 END)", n, c.Scheduled),
-		fmt.Sprintf("(CASE WHEN t.start_at IS NOT NULL THEN %g ELSE 0 END)", c.Active),
-		fmt.Sprintf("(CASE WHEN t.entry_at IS NULL THEN 0 ELSE %g * min(max(%s, 0) / %g, 1.0) END)", c.Age, days("t.entry_at"), c.AgeMax),
-		fmt.Sprintf("%g * %s", c.Annotations, step("t.annotations")),
-		fmt.Sprintf("%g * %s", c.Tags, step("t.tags")),
-		fmt.Sprintf("(CASE WHEN t.project != '' THEN %g ELSE 0 END)", c.Project),
+		"t.urg_own",
+		fmt.Sprintf("%g * %s", c.Due, dueFactorSQL(now)),
+		fmt.Sprintf("(CASE WHEN t.status = 'pending' AND t.blocking_n > 0 THEN %g ELSE 0 END)", c.Blocking),
+		fmt.Sprintf("(CASE WHEN t.scheduled_at < %s THEN %g ELSE 0 END)", n, c.Scheduled),
+		fmt.Sprintf("%g * %s", c.Age, ageFactorSQL(now)),
 		fmt.Sprintf("(CASE WHEN t.status = 'pending' AND t.wait_at > %s THEN %g ELSE 0 END)", n, c.Waiting),
-		fmt.Sprintf("(CASE WHEN t.status = 'pending' AND EXISTS (SELECT 1 FROM task_deps d WHERE d.task_id = t.tid AND d.dep_live = 1) THEN %g ELSE 0 END)", c.Blocked),
 	}
-	return "(CASE WHEN t.status IN ('completed', 'deleted') THEN 0 ELSE " + strings.Join(terms, " + ") + " END) DESC, t.id"
+	return "(CASE WHEN t.status IN ('completed', 'deleted') THEN 0 ELSE " + strings.Join(terms, " + ") + " END)"
+}
+
+var blockedSQL = fmt.Sprintf("(CASE WHEN t.status = 'pending' AND EXISTS (SELECT 1 FROM task_deps d WHERE d.task_id = t.tid AND d.dep_live = 1) THEN %g ELSE 0 END)",
+	backlog.DefaultCoefficients.Blocked)
+
+// nowSQL is now as unix seconds with a fraction: a number we made, safe
+// inline.
+func nowSQL(now time.Time) string { return fmt.Sprintf("%.6f", unixFloat(now)) }
+
+func unixFloat(t time.Time) float64 { return float64(t.UnixNano()) / 1e9 }
+
+// dueFactorSQL is backlog.DueFactor of t.due_at: 0.2 up to two weeks
+// before the date, rising linearly to 1.0 a week after it, with the line
+// and its ends worked out here (SQLite computes it for every task a walk
+// meets).
+func dueFactorSQL(now time.Time) string {
+	n := unixFloat(now)
+	slope := 0.8 / 21 / 86400
+	return fmt.Sprintf("(CASE WHEN t.due_at IS NULL THEN 0 WHEN t.due_at <= %.17g THEN 1.0 WHEN t.due_at >= %.17g THEN 0.2 ELSE %.17g - t.due_at * %.17g END)",
+		n-7*86400, n+14*86400, n*slope+14*0.8/21+0.2, slope)
+}
+
+// ageFactorSQL is backlog.AgeFactor of t.entry_at, likewise.
+func ageFactorSQL(now time.Time) string {
+	n := unixFloat(now)
+	max := backlog.DefaultCoefficients.AgeMax * 86400
+	return fmt.Sprintf("(CASE WHEN t.entry_at IS NULL OR t.entry_at >= %.17g THEN 0 WHEN t.entry_at <= %.17g THEN 1.0 ELSE %.17g - t.entry_at * %.17g END)",
+		n, n-max, n/max, 1/max)
+}
+
+// restBoundSQL bounds the urgency of the tasks after t in its group of
+// tasks_rank: t's bound with the due term (or, without a due date, the age
+// term) lowered from its largest to t's own, which the rest cannot exceed.
+func restBoundSQL(now time.Time) string {
+	c := backlog.DefaultCoefficients
+	return fmt.Sprintf("t.rank_hi + (CASE WHEN t.due_at IS NOT NULL THEN %[1]g * %[2]s - %[1]g WHEN t.entry_at IS NOT NULL THEN %[3]g * %[4]s - %[3]g ELSE 0 END)",
+		c.Due, dueFactorSQL(now), c.Age, ageFactorSQL(now))
+}
+
+// rankSegment is one stretch of the walk: every task whose bound is below
+// hi, or the tasks with a due date whose bound is exactly hi.
+type rankSegment struct {
+	due bool
+	hi  float64
+}
+
+// urgencyCand is a task met by the walk and its urgency.
+type urgencyCand struct {
+	tid int64
+	u   float64
+}
+
+// topUrgent finds the top tasks most urgent at now among those the exact
+// WHERE w selects.
+func (x *tx) topUrgent(ctx context.Context, w where, now time.Time, top int) ([]int64, rankWalk, error) {
+	// When fewer than top tasks match, there is nothing to rank: the
+	// probe stops at top, through whichever index suits the filter.
+	var n int
+	probe := "SELECT count(*) FROM (SELECT 1 FROM tasks t WHERE " + w.sql + " LIMIT " + strconv.Itoa(top) + ")"
+	if err := x.queryRow(ctx, probe, w.args...).Scan(&n); err != nil {
+		return nil, 0, err
+	}
+	if n < top {
+		return nil, fewer, nil
+	}
+
+	// One statement walks every stretch (preparing it is the dearest
+	// part of a short walk): the tasks matching w whose bound lies in
+	// (lo, hi), only those with a due date if asked, in index order,
+	// handing over only those whose urgency beats the bar and those where
+	// the rest of their group cannot. Each figure is written once, in the
+	// subquery, so SQLite computes it once per task.
+	walk := "SELECT tid, hi, due, u + (CASE WHEN status = 'pending' AND EXISTS (SELECT 1 FROM task_deps d WHERE d.task_id = tid AND d.dep_live = 1) THEN " +
+		fmt.Sprint(backlog.DefaultCoefficients.Blocked) + " ELSE 0 END), rest FROM (SELECT t.tid AS tid, t.rank_hi AS hi, t.due_at IS NOT NULL AS due, t.status AS status, " +
+		urgencySQL(now) + " AS u, " + restBoundSQL(now) + " AS rest FROM tasks t INDEXED BY tasks_rank WHERE t.rank_hi > ? AND t.rank_hi < ? AND (? OR t.due_at IS NOT NULL) AND (" +
+		w.sql + ") ORDER BY t.rank_hi DESC, t.due_at, t.entry_at) WHERE u > ? OR rest <= ?"
+	type row struct {
+		urgencyCand
+		hi, rest float64
+		due      bool
+	}
+	// stream runs the walk over a stretch with a bar, handing each row to
+	// fn until fn returns false.
+	stream := func(lo, hi, bar float64, dueOnly bool, fn func(row) bool) error {
+		args := append([]any{lo, hi, !dueOnly}, w.args...)
+		args = append(args, bar+urgencyEps, bar+urgencyEps)
+		rows, err := x.query(ctx, walk, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var r row
+			if err := rows.Scan(&r.tid, &r.hi, &r.due, &r.u, &r.rest); err != nil {
+				return err
+			}
+			if !fn(r) {
+				break
+			}
+		}
+		return rows.Err()
+	}
+
+	// The bar starts at the top-th best of the first tasks down the index.
+	var first []urgencyCand
+	err := stream(0, math.MaxFloat64, math.Inf(-1), false, func(r row) bool {
+		first = append(first, r.urgencyCand)
+		return len(first) < top*rankSample
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	slices.SortFunc(first, func(a, b urgencyCand) int { return cmp.Compare(b.u, a.u) })
+	if len(first) < top || first[top-1].u < -urgencyEps {
+		// Tasks whose bound is 0 (finished ones, at urgency 0, and bare
+		// open ones, at 0 or below) could rank: let SQL rank them all.
+		return nil, fallback, nil
+	}
+	h := candHeap(first[:top])
+	heap.Init(&h)
+	bar := func() float64 { return h[0].u }
+	in := make(map[int64]bool, len(h))
+	for _, c := range h {
+		in[c.tid] = true
+	}
+
+	// Then down the index from the top, stretch by stretch: a stretch
+	// ends where the rest of a group cannot beat the bar.
+	hi, dueOnly := math.MaxFloat64, false
+	for {
+		var next *row
+		lo := bar() + urgencyEps
+		if dueOnly {
+			lo = math.Nextafter(hi, math.Inf(-1))
+			lo = math.Nextafter(lo, math.Inf(-1)) // (lo, hi) holds the one group
+		}
+		err := stream(lo, hi, bar(), dueOnly, func(r row) bool {
+			if r.u > bar()+urgencyEps && !in[r.tid] {
+				delete(in, h[0].tid)
+				in[r.tid] = true
+				h[0] = r.urgencyCand
+				heap.Fix(&h, 0)
+			}
+			if r.rest <= bar()+urgencyEps {
+				next = &r
+				return false
+			}
+			return true
+		})
+		if err != nil {
+			return nil, 0, err
+		}
+		switch {
+		case next != nil && !next.due:
+			// Past the group's tasks without a due date: on to those
+			// with one, if the group has any.
+			var any int
+			if err := x.queryRow(ctx, "SELECT count(*) FROM (SELECT 1 FROM tasks INDEXED BY tasks_rank WHERE rank_hi = ? AND due_at IS NOT NULL LIMIT 1)", next.hi).Scan(&any); err != nil {
+				return nil, 0, err
+			}
+			if any > 0 {
+				hi, dueOnly = math.Nextafter(next.hi, math.Inf(1)), true
+				continue
+			}
+			hi, dueOnly = next.hi, false
+			continue
+		case next != nil:
+			hi, dueOnly = next.hi, false
+			continue
+		case dueOnly:
+			// The group's tasks with a due date are done: below it.
+			hi, dueOnly = math.Nextafter(hi, math.Inf(-1)), false
+			continue
+		}
+		tids := make([]int64, len(h))
+		for i, c := range h {
+			tids[i] = c.tid
+		}
+		return tids, walked, nil
+	}
+}
+
+// candHeap keeps the walk's best candidates, the least urgent on top.
+type candHeap []urgencyCand
+
+func (h candHeap) Len() int           { return len(h) }
+func (h candHeap) Less(i, j int) bool { return h[i].u < h[j].u }
+func (h candHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *candHeap) Push(x any)        { *h = append(*h, x.(urgencyCand)) }
+func (h *candHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
+// ranked selects at least the first q.Top tasks by q.Rank among those
+// the exact WHERE w selects.
+func (x *tx) ranked(ctx context.Context, w where, q store.Query) ([]*backlog.Task, error) {
+	top := strconv.Itoa(q.Top)
+	sel := "SELECT " + taskColumns + " FROM tasks t WHERE "
+	switch q.Rank {
+	case store.RankDue, store.RankEnd:
+		// Tasks with the date first, through the date's index, then as
+		// many without it as are missing, by id.
+		col, dir := "t.due_at", ""
+		if q.Rank == store.RankEnd {
+			col, dir = "t.end_at", " DESC"
+		}
+		// The sort picks row ids (SQLite's sorter copies whole rows), then
+		// the tasks are loaded.
+		ts, err := x.queryTasks(ctx, sel+"t.tid IN (SELECT t.tid FROM tasks t WHERE ("+w.sql+") AND "+col+" IS NOT NULL ORDER BY "+col+dir+" LIMIT "+top+")", w.args...)
+		if err != nil || len(ts) >= q.Top {
+			return ts, err
+		}
+		more, err := x.queryTasks(ctx, sel+"("+w.sql+") AND "+col+" IS NULL ORDER BY t.id LIMIT "+strconv.Itoa(q.Top-len(ts)), w.args...)
+		return append(ts, more...), err
+	}
+	tids, how, err := x.topUrgent(ctx, w, q.Now, q.Top)
+	switch {
+	case err != nil:
+		return nil, err
+	case how == walked:
+		return x.queryTasks(ctx, sel+"t.tid IN ("+placeholders(len(tids))+")", anys(tids)...)
+	case how == fewer:
+		return x.queryTasks(ctx, sel+w.sql, w.args...)
+	}
+	return x.queryTasks(ctx, sel+"t.tid IN (SELECT t.tid FROM tasks t WHERE "+w.sql+" ORDER BY "+urgencyOrder(q.Now)+" LIMIT "+top+")", w.args...)
+}
+
+// urgencyOrder is the ORDER BY clause that ranks every match by urgency
+// in SQL, for when the walk cannot answer. The engine recomputes the exact
+// figure for what it keeps, so this only has to order like it, and the
+// caller asks for slack.
+func urgencyOrder(now time.Time) string {
+	return "(" + urgencySQL(now) + " + " + blockedSQL + ") DESC, t.id"
 }

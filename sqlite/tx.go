@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -24,8 +23,9 @@ type tx struct {
 	write bool // inside Store.Write
 	done  bool // fn has returned: the transaction is over
 	// stmts are the statements prepared in this transaction, by text, so
-	// that a command touching many tasks (an import) prepares each once.
-	// Only statements that finish at once (exec, one row) are kept.
+	// that a command touching many tasks (an import) prepares each once,
+	// and a ranked walk each of its few shapes once. A statement's rows
+	// must be closed before it runs again.
 	stmts map[string]*sql.Stmt
 }
 
@@ -52,6 +52,16 @@ func (x *tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error
 		return nil, err
 	}
 	return st.ExecContext(ctx, args...)
+}
+
+// query runs a prepared-once statement that returns rows; the caller must
+// close them before running the same statement again.
+func (x *tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	st, err := x.stmt(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
 }
 
 // queryRow runs a statement that returns at most one row.
@@ -160,13 +170,15 @@ func (x *tx) Select(ctx context.Context, q store.Query) ([]*backlog.Task, error)
 		return nil, err
 	}
 	w := compileWhere(q.Filter, q.Now)
-	query := "SELECT " + taskColumns + " FROM tasks t WHERE " + w.sql
+	var ts []*backlog.Task
+	var err error
 	if q.Top > 0 && w.exact {
 		// Only when SQL selects exactly: a superset cut short could lose
 		// a task that ranks first.
-		query += " ORDER BY " + rankOrder(q.Rank, q.Now) + " LIMIT " + strconv.Itoa(q.Top)
+		ts, err = x.ranked(ctx, w, q)
+	} else {
+		ts, err = x.queryTasks(ctx, "SELECT "+taskColumns+" FROM tasks t WHERE "+w.sql, w.args...)
 	}
-	ts, err := x.queryTasks(ctx, query, w.args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: select tasks (%s): %w", filterText(q.Filter), err)
 	}
@@ -696,4 +708,21 @@ func (x *tx) MarkUndone(ctx context.Context, seq, by int64) error {
 		return backlog.NotFoundf("no journal entry %d", seq)
 	}
 	return nil
+}
+
+// placeholders is "?, ?, ..." n times.
+func placeholders(n int) string {
+	if n == 0 {
+		return "NULL"
+	}
+	return "?" + strings.Repeat(", ?", n-1)
+}
+
+// anys converts ids to query arguments.
+func anys(ids []int64) []any {
+	out := make([]any, len(ids))
+	for i, id := range ids {
+		out[i] = id
+	}
+	return out
 }

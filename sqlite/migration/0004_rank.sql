@@ -1,0 +1,70 @@
+-- Ranking by urgency without computing it for every open task.
+--
+-- urg_own is the part of a task's urgency that depends on the task alone
+-- (backlog.Coefficients.Own, written by the store on every insert and
+-- update). blocking_n counts the live tasks that depend on the task, kept
+-- by the triggers below. rank_hi is an upper bound of the task's urgency
+-- at any time: its own part, plus each other term at its largest (blocking
+-- 8, due 12, scheduled 5, age 2; waiting and blocked only lower it); 0 for
+-- a finished task, whose urgency is 0. Walking tasks_rank from the top and
+-- computing the exact figure only for the tasks met, a ranked select stops
+-- as soon as no task further down can beat the ones it holds (rank.go).
+-- The constants are backlog.DefaultCoefficients; a test pins them.
+
+ALTER TABLE tasks ADD COLUMN urg_own REAL NOT NULL DEFAULT 0;
+ALTER TABLE tasks ADD COLUMN blocking_n INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tasks ADD COLUMN rank_hi REAL GENERATED ALWAYS AS (
+	CASE WHEN status IN ('completed', 'deleted') THEN 0.0 ELSE
+		urg_own
+		+ (CASE WHEN blocking_n > 0 THEN 8.0 ELSE 0.0 END)
+		+ (CASE WHEN due_at IS NOT NULL THEN 12.0 ELSE 0.0 END)
+		+ (CASE WHEN scheduled_at IS NOT NULL THEN 5.0 ELSE 0.0 END)
+		+ (CASE WHEN entry_at IS NOT NULL THEN 2.0 ELSE 0.0 END)
+	END
+) VIRTUAL;
+
+-- Within one bound, tasks without a due date come first, oldest first (the
+-- age term falls along them), then those with one, earliest first (the due
+-- term falls along them).
+CREATE INDEX tasks_rank ON tasks (rank_hi DESC, due_at, entry_at, status, wait_at, scheduled_at, agent, urg_own, blocking_n);
+
+CREATE TRIGGER task_deps_blocking_insert AFTER INSERT ON task_deps WHEN new.owner_live = 1 BEGIN
+	UPDATE tasks SET blocking_n = blocking_n + 1 WHERE uuid = new.dep_uuid;
+END;
+CREATE TRIGGER task_deps_blocking_delete AFTER DELETE ON task_deps WHEN old.owner_live = 1 BEGIN
+	UPDATE tasks SET blocking_n = blocking_n - 1 WHERE uuid = old.dep_uuid;
+END;
+CREATE TRIGGER task_deps_blocking_update AFTER UPDATE OF owner_live, dep_uuid ON task_deps
+WHEN old.owner_live != new.owner_live OR old.dep_uuid != new.dep_uuid BEGIN
+	UPDATE tasks SET blocking_n = blocking_n - old.owner_live WHERE uuid = old.dep_uuid;
+	UPDATE tasks SET blocking_n = blocking_n + new.owner_live WHERE uuid = new.dep_uuid;
+END;
+-- A task inserted after the tasks that depend on it (an import in any
+-- order, a restore from the archive, an undone purge) starts with their
+-- count.
+CREATE TRIGGER tasks_blocking_insert AFTER INSERT ON tasks
+WHEN EXISTS (SELECT 1 FROM task_deps WHERE dep_uuid = new.uuid AND owner_live = 1) BEGIN
+	UPDATE tasks SET blocking_n = (SELECT count(*) FROM task_deps WHERE dep_uuid = new.uuid AND owner_live = 1)
+	WHERE tid = new.tid;
+END;
+
+-- The figures of the tasks already there (finished tasks rank 0 whatever
+-- their own part; reopening one rewrites it).
+UPDATE tasks SET blocking_n = (SELECT count(*) FROM task_deps d WHERE d.dep_uuid = tasks.uuid AND d.owner_live = 1)
+WHERE uuid IN (SELECT dep_uuid FROM task_deps WHERE owner_live = 1);
+UPDATE tasks SET urg_own =
+	(CASE WHEN EXISTS (SELECT 1 FROM task_tags g WHERE g.task_id = tasks.tid AND g.tag = 'next') THEN 15.0 ELSE 0.0 END)
+	+ (CASE priority WHEN 'H' THEN 6.0 WHEN 'M' THEN 3.9 WHEN 'L' THEN 1.8 ELSE 0.0 END)
+	+ (CASE WHEN start_at IS NOT NULL THEN 4.0 ELSE 0.0 END)
+	+ (CASE coalesce(json_array_length(annotations), 0) WHEN 0 THEN 0.0 WHEN 1 THEN 0.8 WHEN 2 THEN 0.9 ELSE 1.0 END)
+	+ (CASE coalesce(json_array_length(tags), 0) WHEN 0 THEN 0.0 WHEN 1 THEN 0.8 WHEN 2 THEN 0.9 ELSE 1.0 END)
+	+ (CASE WHEN project != '' THEN 1.0 ELSE 0.0 END)
+WHERE status NOT IN ('completed', 'deleted');
+
+-- The tasks at work (+ACTIVE, +CLAIMED): a few among thousands pending.
+CREATE INDEX tasks_active ON tasks (id) WHERE status = 'pending' AND start_at IS NOT NULL;
+CREATE INDEX tasks_claimed ON tasks (agent, id) WHERE status = 'pending' AND agent != '';
+-- Pending tasks with a wait date (+WAITING, status:waiting).
+CREATE INDEX tasks_wait ON tasks (wait_at) WHERE status = 'pending' AND wait_at IS NOT NULL;
+-- Pending tasks with a due date (+OVERDUE, +DUE, +TODAY, +WEEK, ...).
+CREATE INDEX tasks_due_pending ON tasks (due_at) WHERE status = 'pending' AND due_at IS NOT NULL;
