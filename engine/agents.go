@@ -299,14 +299,12 @@ func (e *Engine) Summary(ctx context.Context, opts SummaryOptions) (*Summary, er
 			}
 			return &filter.BinaryExpr{X: x, Op: filter.AND, Y: &filter.ParenExpr{X: expr}}
 		}
-		for _, st := range []string{"pending", "waiting", "completed", "deleted", "recurring"} {
-			n, err := tx.Count(ctx, store.Query{Filter: and(&filter.AttrExpr{Name: "status", Value: st, Kind: filter.KindStatus}), Now: now})
-			if err != nil {
-				return err
-			}
-			if n > 0 {
-				sum.Counts[st] = n
-			}
+		counts, err := tx.Tally(ctx, store.Query{Filter: expr, Now: now}, store.TallyStatus, 0)
+		if err != nil {
+			return err
+		}
+		for _, c := range counts {
+			sum.Counts[c.Value] = c.Count
 		}
 		g, err := tx.Graph(ctx)
 		if err != nil {
@@ -334,32 +332,21 @@ func (e *Engine) Summary(ctx context.Context, opts SummaryOptions) (*Summary, er
 			}
 			return tx.Count(ctx, store.Query{Filter: x, Now: now})
 		}
-		const slack = 20
-		active, err := sel("(+ACTIVE or +CLAIMED)", 0, 0)
+		// The store orders by due and end exactly, by urgency to within
+		// ties; the lists are ordered again here, so a little slack is
+		// enough.
+		const slack = 3
+		x, err := parse("(+ACTIVE or +CLAIMED)")
 		if err != nil {
 			return err
 		}
-		byAgent := map[string]*AgentWork{}
-		for _, t := range active {
-			w := byAgent[t.Agent]
-			if w == nil {
-				w = &AgentWork{Agent: t.Agent}
-				byAgent[t.Agent] = w
-			}
-			w.Count++
-			if len(w.IDs) < maxAgentIDs {
-				w.IDs = append(w.IDs, t.ID)
-			}
+		working, err := tx.Tally(ctx, store.Query{Filter: x, Now: now}, store.TallyAgent, maxAgentIDs)
+		if err != nil {
+			return err
 		}
-		for _, w := range byAgent {
-			sum.Active = append(sum.Active, *w)
+		for _, w := range working {
+			sum.Active = append(sum.Active, AgentWork{Agent: w.Value, Count: w.Count, IDs: w.IDs})
 		}
-		slices.SortFunc(sum.Active, func(a, b AgentWork) int {
-			if a.Count != b.Count {
-				return b.Count - a.Count
-			}
-			return strings.Compare(a.Agent, b.Agent)
-		})
 		if len(sum.Active) > maxAgents {
 			sum.MoreActive = len(sum.Active) - maxAgents
 			sum.Active = sum.Active[:maxAgents]

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -240,6 +241,53 @@ func (x *tx) Count(ctx context.Context, q store.Query) (int, error) {
 		return 0, fmt.Errorf("postgres: count tasks (%s): %w", filterText(q.Filter), err)
 	}
 	return n, nil
+}
+
+// Tally implements store.Tx: one GROUP BY in SQL when the whole filter
+// translated exactly, else a count in Go over Select.
+func (x *tx) Tally(ctx context.Context, q store.Query, by store.TallyKey, ids int) ([]store.Tally, error) {
+	if err := x.check(false); err != nil {
+		return nil, err
+	}
+	cw := compileWhere(q.Filter, q.Now)
+	if !cw.exact {
+		ts, err := x.Select(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		return store.TallyTasks(ts, q.Now, by, ids), nil
+	}
+	key := "t.agent"
+	args := []any{x.s.backlog}
+	if by == store.TallyStatus {
+		// The effective status, as compileWhere writes it.
+		key = "(CASE WHEN t.status = 'pending' AND t.wait_at > $2 THEN 'waiting' ELSE t.status END)"
+		args = append(args, unixFloor(q.Now))
+	}
+	w := bind(cw, len(args)+1)
+	args = append(args, w.args...)
+	list := "NULL::bigint[]"
+	if ids > 0 {
+		list = "(array_agg(t.id ORDER BY t.id) FILTER (WHERE t.id > 0))[1:" + strconv.Itoa(ids) + "]"
+	}
+	rows, err := x.query(ctx, "SELECT "+key+" AS v, count(*), "+list+" FROM tasks t WHERE t.backlog = $1 AND "+w.sql+" GROUP BY v", args...)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: tally tasks (%s): %w", filterText(q.Filter), err)
+	}
+	defer rows.Close()
+	var out []store.Tally
+	for rows.Next() {
+		var g store.Tally
+		if err := rows.Scan(&g.Value, &g.Count, &g.IDs); err != nil {
+			return nil, fmt.Errorf("postgres: tally tasks (%s): %w", filterText(q.Filter), err)
+		}
+		out = append(out, g)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("postgres: tally tasks (%s): %w", filterText(q.Filter), err)
+	}
+	store.SortTallies(out)
+	return out, nil
 }
 
 func filterText(e filter.Expr) string {

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"container/heap"
 	"context"
+	"database/sql"
 	"fmt"
 	"math"
 	"slices"
@@ -55,14 +56,15 @@ const (
 // blocked term.
 func urgencySQL(now time.Time) string {
 	c := backlog.DefaultCoefficients
-	n := nowSQL(now)
 	terms := []string{
 		"t.urg_own",
 		fmt.Sprintf("%g * %s", c.Due, dueFactorSQL(now)),
 		fmt.Sprintf("(CASE WHEN t.status = 'pending' AND t.blocking_n > 0 THEN %g ELSE 0 END)", c.Blocking),
-		fmt.Sprintf("(CASE WHEN t.scheduled_at < %s THEN %g ELSE 0 END)", n, c.Scheduled),
+		// Dates are whole seconds: before a now with a fraction is up to
+		// its second, after it is past its second.
+		fmt.Sprintf("(CASE WHEN t.scheduled_at < %d THEN %g ELSE 0 END)", unixCeil(now), c.Scheduled),
 		fmt.Sprintf("%g * %s", c.Age, ageFactorSQL(now)),
-		fmt.Sprintf("(CASE WHEN t.status = 'pending' AND t.wait_at > %s THEN %g ELSE 0 END)", n, c.Waiting),
+		fmt.Sprintf("(CASE WHEN t.status = 'pending' AND t.wait_at > %d THEN %g ELSE 0 END)", unixFloor(now), c.Waiting),
 	}
 	return "(CASE WHEN t.status IN ('completed', 'deleted') THEN 0 ELSE " + strings.Join(terms, " + ") + " END)"
 }
@@ -70,10 +72,7 @@ func urgencySQL(now time.Time) string {
 var blockedSQL = fmt.Sprintf("(CASE WHEN t.status = 'pending' AND EXISTS (SELECT 1 FROM task_deps d WHERE d.task_id = t.tid AND d.dep_live = 1) THEN %g ELSE 0 END)",
 	backlog.DefaultCoefficients.Blocked)
 
-// nowSQL is now as unix seconds with a fraction: a number we made, safe
-// inline.
-func nowSQL(now time.Time) string { return fmt.Sprintf("%.6f", unixFloat(now)) }
-
+// unixFloat is t in unix seconds with the fraction.
 func unixFloat(t time.Time) float64 { return float64(t.UnixNano()) / 1e9 }
 
 // dueFactorSQL is backlog.DueFactor of t.due_at: 0.2 up to two weeks
@@ -98,10 +97,12 @@ func ageFactorSQL(now time.Time) string {
 // restBoundSQL bounds the urgency of the tasks after t in its group of
 // tasks_rank: t's bound with the due term (or, without a due date, the age
 // term) lowered from its largest to t's own, which the rest cannot exceed.
-func restBoundSQL(now time.Time) string {
+// ageSlack is how far below its largest the age term of every open task
+// is (none is older than the oldest).
+func restBoundSQL(now time.Time, ageSlack float64) string {
 	c := backlog.DefaultCoefficients
-	return fmt.Sprintf("t.rank_hi + (CASE WHEN t.due_at IS NOT NULL THEN %[1]g * %[2]s - %[1]g WHEN t.entry_at IS NOT NULL THEN %[3]g * %[4]s - %[3]g ELSE 0 END)",
-		c.Due, dueFactorSQL(now), c.Age, ageFactorSQL(now))
+	return fmt.Sprintf("t.rank_hi + (CASE WHEN t.due_at IS NOT NULL THEN %[1]g * %[2]s - %[1]g - (CASE WHEN t.entry_at IS NOT NULL THEN %.17[5]g ELSE 0 END) WHEN t.entry_at IS NOT NULL THEN %[3]g * %[4]s - %[3]g ELSE 0 END)",
+		c.Due, dueFactorSQL(now), c.Age, ageFactorSQL(now), ageSlack)
 }
 
 // rankSegment is one stretch of the walk: every task whose bound is below
@@ -131,6 +132,21 @@ func (x *tx) topUrgent(ctx context.Context, w where, now time.Time, top int) ([]
 		return nil, fewer, nil
 	}
 
+	// How far every open task's age term is below its largest, from the
+	// oldest one: a walk through tasks made together need not allow for
+	// ages they do not have.
+	var oldest sql.NullInt64
+	err := x.queryRow(ctx, "SELECT min(m) FROM (SELECT min(entry_at) AS m FROM tasks WHERE status = 'pending' AND entry_at IS NOT NULL"+
+		" UNION ALL SELECT min(entry_at) FROM tasks WHERE status = 'recurring' AND entry_at IS NOT NULL)").Scan(&oldest)
+	if err != nil {
+		return nil, 0, err
+	}
+	ageSlack := 0.0
+	if oldest.Valid {
+		c := backlog.DefaultCoefficients
+		ageSlack = max(0, c.Age-c.Age*backlog.AgeFactor(dateOf(oldest), now)-urgencyEps)
+	}
+
 	// One statement walks every stretch (preparing it is the dearest
 	// part of a short walk): the tasks matching w whose bound lies in
 	// (lo, hi), only those with a due date if asked, in index order,
@@ -139,7 +155,7 @@ func (x *tx) topUrgent(ctx context.Context, w where, now time.Time, top int) ([]
 	// subquery, so SQLite computes it once per task.
 	walk := "SELECT tid, hi, due, u + (CASE WHEN status = 'pending' AND EXISTS (SELECT 1 FROM task_deps d WHERE d.task_id = tid AND d.dep_live = 1) THEN " +
 		fmt.Sprint(backlog.DefaultCoefficients.Blocked) + " ELSE 0 END), rest FROM (SELECT t.tid AS tid, t.rank_hi AS hi, t.due_at IS NOT NULL AS due, t.status AS status, " +
-		urgencySQL(now) + " AS u, " + restBoundSQL(now) + " AS rest FROM tasks t INDEXED BY tasks_rank WHERE t.rank_hi > ? AND t.rank_hi < ? AND (? OR t.due_at IS NOT NULL) AND (" +
+		urgencySQL(now) + " AS u, " + restBoundSQL(now, ageSlack) + " AS rest FROM tasks t INDEXED BY tasks_rank WHERE t.rank_hi > ? AND t.rank_hi < ? AND (? OR t.due_at IS NOT NULL) AND (" +
 		w.sql + ") ORDER BY t.rank_hi DESC, t.due_at, t.entry_at) WHERE u > ? OR rest <= ?"
 	type row struct {
 		urgencyCand
@@ -170,7 +186,7 @@ func (x *tx) topUrgent(ctx context.Context, w where, now time.Time, top int) ([]
 
 	// The bar starts at the top-th best of the first tasks down the index.
 	var first []urgencyCand
-	err := stream(0, math.MaxFloat64, math.Inf(-1), false, func(r row) bool {
+	err = stream(0, math.MaxFloat64, math.Inf(-1), false, func(r row) bool {
 		first = append(first, r.urgencyCand)
 		return len(first) < top*rankSample
 	})
@@ -268,20 +284,14 @@ func (x *tx) ranked(ctx context.Context, w where, q store.Query) ([]*backlog.Tas
 	sel := "SELECT " + taskColumns + " FROM tasks t WHERE "
 	switch q.Rank {
 	case store.RankDue, store.RankEnd:
-		// Tasks with the date first, through the date's index, then as
-		// many without it as are missing, by id.
-		col, dir := "t.due_at", ""
+		// The sort picks row ids (SQLite's sorter would copy whole rows),
+		// keeping only the first top as it goes; then the tasks are
+		// loaded. Dates ranges come from the (status, date) indexes.
+		order := "t.due_at IS NULL, t.due_at, t.tid"
 		if q.Rank == store.RankEnd {
-			col, dir = "t.end_at", " DESC"
+			order = "t.end_at IS NULL, t.end_at DESC, t.tid"
 		}
-		// The sort picks row ids (SQLite's sorter copies whole rows), then
-		// the tasks are loaded.
-		ts, err := x.queryTasks(ctx, sel+"t.tid IN (SELECT t.tid FROM tasks t WHERE ("+w.sql+") AND "+col+" IS NOT NULL ORDER BY "+col+dir+" LIMIT "+top+")", w.args...)
-		if err != nil || len(ts) >= q.Top {
-			return ts, err
-		}
-		more, err := x.queryTasks(ctx, sel+"("+w.sql+") AND "+col+" IS NULL ORDER BY t.id LIMIT "+strconv.Itoa(q.Top-len(ts)), w.args...)
-		return append(ts, more...), err
+		return x.queryTasks(ctx, sel+"t.tid IN (SELECT t.tid FROM tasks t WHERE "+w.sql+" ORDER BY "+order+" LIMIT "+top+")", w.args...)
 	}
 	tids, how, err := x.topUrgent(ctx, w, q.Now, q.Top)
 	switch {

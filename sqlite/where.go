@@ -282,9 +282,8 @@ func (c *compiler) effPending() frag {
 
 // effWaiting is the derived status waiting.
 func (c *compiler) effWaiting() frag {
-	// Through a partial index of the tasks with a wait date: the status
-	// index would read every pending task to find the few waiting.
-	return sqlf("(t.tid IN (SELECT tid FROM tasks INDEXED BY tasks_wait WHERE status = 'pending' AND wait_at IS NOT NULL AND wait_at > ?) OR t.status = 'waiting')", unixFloor(c.now))
+	// A range of the index on (status, wait_at).
+	return sqlf("((t.status = 'pending' AND t.wait_at IS NOT NULL AND t.wait_at > ?) OR t.status = 'waiting')", unixFloor(c.now))
 }
 
 // effStatus is the effective status as a value.
@@ -310,21 +309,21 @@ var blocked = column(`(t.status = 'pending' AND t.tid IN (SELECT task_id FROM ta
 // blocking: live and a live task depends on it.
 var blocking = column(`(t.status = 'pending' AND t.uuid IN (SELECT dep_uuid FROM task_deps WHERE owner_live = 1))`)
 
-// active and claimed: the few tasks at work, through partial indexes of
-// just them (migration 0004), named so that the planner cannot prefer
-// the status index, which would read every pending task.
+// active and claimed: the few tasks at work, read as ranges of the indexes
+// on (status, start_at) and (status, agent) (agent > ” is agent != ” for
+// text, in a form an index can use). The subqueries name the index: on
+// its own the planner prefers the status index, reading every pending
+// task, and it does not split "+ACTIVE or +CLAIMED" into two ranges.
 var (
-	active  = column(`t.tid IN (SELECT tid FROM tasks INDEXED BY tasks_active WHERE status = 'pending' AND start_at IS NOT NULL)`)
-	claimed = column(`t.tid IN (SELECT tid FROM tasks INDEXED BY tasks_claimed WHERE status = 'pending' AND agent != '')`)
+	active  = column(`t.tid IN (SELECT tid FROM tasks INDEXED BY tasks_status_start WHERE status = 'pending' AND start_at IS NOT NULL)`)
+	claimed = column(`t.tid IN (SELECT tid FROM tasks INDEXED BY tasks_status_agent WHERE status = 'pending' AND agent > '')`)
 )
 
 // dueIn: live and due in [from, to).
-//
-// Like +OVERDUE, it goes through a partial index of the pending tasks with a
-// due date, named so that the planner cannot prefer the status index,
-// which would read every pending task.
+// The index on (status, due_at) answers it, and +OVERDUE, from the range
+// alone.
 func dueIn(from, to time.Time) frag {
-	return sqlf("t.tid IN (SELECT tid FROM tasks INDEXED BY tasks_due_pending WHERE status = 'pending' AND due_at IS NOT NULL AND due_at >= ? AND due_at < ?)",
+	return sqlf("(t.status = 'pending' AND t.due_at IS NOT NULL AND t.due_at >= ? AND t.due_at < ?)",
 		unixCeil(from), unixCeil(to))
 }
 
@@ -352,7 +351,7 @@ func (c *compiler) virtual(name string) frag {
 		return and(c.effPending(), not(blocked),
 			sqlf("(t.scheduled_at IS NULL OR t.scheduled_at <= ?)", unixFloor(c.now)))
 	case "OVERDUE":
-		return sqlf("t.tid IN (SELECT tid FROM tasks INDEXED BY tasks_due_pending WHERE status = 'pending' AND due_at IS NOT NULL AND due_at < ?)", unixCeil(c.now))
+		return sqlf("(t.status = 'pending' AND t.due_at IS NOT NULL AND t.due_at < ?)", unixCeil(c.now))
 	case "DUE":
 		return dueIn(c.today, c.dueEnd)
 	case "TODAY", "DUETODAY":

@@ -10,7 +10,10 @@
 package store
 
 import (
+	"cmp"
 	"context"
+	"slices"
+	"strings"
 	"time"
 
 	backlog "github.com/agent-backlog/backlog"
@@ -53,6 +56,9 @@ type Tx interface {
 	// Count returns how many tasks match q, counted in the database wherever
 	// the filter allows.
 	Count(ctx context.Context, q Query) (int, error)
+	// Tally counts the tasks matching q by the value of one attribute,
+	// in one pass where the database allows; see Tally.
+	Tally(ctx context.Context, q Query, by TallyKey, ids int) ([]Tally, error)
 	// Graph answers dependency questions (blocked, blocking, ids of
 	// dependencies) and the latest id, for the whole backlog.
 	Graph(ctx context.Context) (backlog.Graph, error)
@@ -147,6 +153,65 @@ const (
 	RankDue                 // earliest due first, tasks without one last
 	RankEnd                 // latest end first
 )
+
+// TallyKey is the attribute Tx.Tally groups by.
+type TallyKey int
+
+// The keys.
+const (
+	TallyStatus TallyKey = iota // the effective status at Query.Now (waiting derived)
+	TallyAgent                  // the agent, "" for none
+)
+
+// Tally is one group of Tx.Tally: the attribute's value, how many tasks
+// have it, and the ids of the first of them by id (at most the ids asked
+// for; tasks without an id are counted, never listed). Groups come largest
+// first, then by value.
+type Tally struct {
+	Value string
+	Count int
+	IDs   []int64
+}
+
+// TallyTasks is Tx.Tally over tasks already selected, for stores that
+// count in Go.
+func TallyTasks(ts []*backlog.Task, now time.Time, by TallyKey, ids int) []Tally {
+	idx := map[string]int{}
+	var out []Tally
+	sorted := slices.IsSortedFunc(ts, func(a, b *backlog.Task) int { return cmp.Compare(a.ID, b.ID) })
+	if !sorted {
+		ts = slices.Clone(ts)
+		slices.SortStableFunc(ts, func(a, b *backlog.Task) int { return cmp.Compare(a.ID, b.ID) })
+	}
+	for _, t := range ts {
+		v := t.Agent
+		if by == TallyStatus {
+			v = string(t.EffectiveStatus(now))
+		}
+		i, ok := idx[v]
+		if !ok {
+			i = len(out)
+			idx[v] = i
+			out = append(out, Tally{Value: v})
+		}
+		out[i].Count++
+		if t.ID > 0 && len(out[i].IDs) < ids {
+			out[i].IDs = append(out[i].IDs, t.ID)
+		}
+	}
+	SortTallies(out)
+	return out
+}
+
+// SortTallies puts groups in Tally order: largest first, then by value.
+func SortTallies(ts []Tally) {
+	slices.SortFunc(ts, func(a, b Tally) int {
+		if c := cmp.Compare(b.Count, a.Count); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Value, b.Value)
+	})
+}
 
 // NameKind chooses what Names counts.
 type NameKind int

@@ -61,10 +61,13 @@ UPDATE tasks SET urg_own =
 	+ (CASE WHEN project != '' THEN 1.0 ELSE 0.0 END)
 WHERE status NOT IN ('completed', 'deleted');
 
--- The tasks at work (+ACTIVE, +CLAIMED): a few among thousands pending.
-CREATE INDEX tasks_active ON tasks (id) WHERE status = 'pending' AND start_at IS NOT NULL;
-CREATE INDEX tasks_claimed ON tasks (agent, id) WHERE status = 'pending' AND agent != '';
--- Pending tasks with a wait date (+WAITING, status:waiting).
-CREATE INDEX tasks_wait ON tasks (wait_at) WHERE status = 'pending' AND wait_at IS NOT NULL;
--- Pending tasks with a due date (+OVERDUE, +DUE, +TODAY, +WEEK, ...).
-CREATE INDEX tasks_due_pending ON tasks (due_at) WHERE status = 'pending' AND due_at IS NOT NULL;
+-- The tasks at work (+ACTIVE, +CLAIMED) and waiting (+WAITING): a few
+-- among thousands pending, read as ranges of these.
+CREATE INDEX tasks_status_start ON tasks (status, start_at);
+CREATE INDEX tasks_status_agent ON tasks (status, agent);
+CREATE INDEX tasks_status_wait ON tasks (status, wait_at);
+-- Due dates by status: +OVERDUE, +DUE, +TODAY, +WEEK... (status = 'pending'
+-- and a range of due_at) read just their range, and in due order.
+CREATE INDEX tasks_status_due ON tasks (status, due_at);
+-- The oldest open task, for the age term's bound in a ranked walk.
+CREATE INDEX tasks_status_entry ON tasks (status, entry_at);

@@ -187,6 +187,14 @@ func (t *tx) Count(ctx context.Context, q store.Query) (int, error) {
 	return len(ts), err
 }
 
+func (t *tx) Tally(ctx context.Context, q store.Query, by store.TallyKey, ids int) ([]store.Tally, error) {
+	ts, err := t.Select(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return store.TallyTasks(ts, q.Now, by, ids), nil
+}
+
 func (t *tx) Graph(ctx context.Context) (backlog.Graph, error) {
 	return backlog.NewIndex(t.all()), nil
 }

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -9,6 +10,7 @@ import (
 
 	backlog "github.com/agent-backlog/backlog"
 	"github.com/agent-backlog/backlog/engine"
+	"github.com/agent-backlog/backlog/filter"
 	"github.com/agent-backlog/backlog/store"
 )
 
@@ -41,6 +43,67 @@ func queryFixture(h *H) {
 }
 
 var queryScenarios = []scenario{
+	{"tally counts tasks by effective status and by agent, with the first ids of each, largest group first", func(h *H) {
+		queryFixture(h)
+		h.Do(h.E.Start, "9")
+		claimer := h.Engine("bob")
+		if _, err := claimer.Claim(h.Ctx, engine.ClaimOptions{ID: "10"}); err != nil {
+			h.Fatal(err)
+		}
+		tally := func(src string, by store.TallyKey, n int) []store.Tally {
+			h.Helper()
+			var out []store.Tally
+			err := h.Store.Read(h.Ctx, func(tx store.Tx) error {
+				var x filter.Expr
+				if src != "" {
+					var err error
+					if x, err = filter.Parse(src, filter.Options{Now: h.Now()}); err != nil {
+						return err
+					}
+				}
+				var err error
+				out, err = tx.Tally(h.Ctx, store.Query{Filter: x, Now: h.Now()}, by, n)
+				return err
+			})
+			if err != nil {
+				h.Fatal(err)
+			}
+			return out
+		}
+		show := func(ts []store.Tally) string {
+			var parts []string
+			for _, t := range ts {
+				parts = append(parts, fmt.Sprintf("%s=%d%v", t.Value, t.Count, t.IDs))
+			}
+			return strings.Join(parts, " ")
+		}
+		check := func(what string, got []store.Tally, want string) {
+			h.Helper()
+			if g := show(got); g != want {
+				h.Errorf("%s: got %s, want %s", what, g, want)
+			}
+		}
+		// Ten tasks: 1 2 3 8 9 10 pending, 4 waiting, 5 completed, 6
+		// deleted, 7 the template. Starting a task names no agent;
+		// claiming one does.
+		check("by status", tally("", store.TallyStatus, 0),
+			"pending=6[] completed=1[] deleted=1[] recurring=1[] waiting=1[]")
+		check("by status, two ids each", tally("", store.TallyStatus, 2),
+			"pending=6[1 2] completed=1[5] deleted=1[6] recurring=1[7] waiting=1[4]")
+		check("active or claimed by agent", tally("+ACTIVE or +CLAIMED", store.TallyAgent, 5), "=2[2 9] bob=1[10]")
+		check("one id each", tally("+ACTIVE or +CLAIMED", store.TallyAgent, 1), "=2[2] bob=1[10]")
+		check("a filter narrows it", tally("project:web", store.TallyStatus, 3),
+			"pending=2[1 2] completed=1[5] waiting=1[4]")
+		check("nothing matches", tally("project:nowhere", store.TallyAgent, 3), "")
+		// A filter SQL cannot take whole (a regex) gets the same answers.
+		check("regex filter", tally("/^(Fix|Polish)/", store.TallyStatus, 3), "pending=2[1 2]")
+		check("regex filter by agent", tally("/^(Fix|Polish|Overdue)/ (+ACTIVE or +CLAIMED)", store.TallyAgent, 3), "=2[2 9]")
+		// Each count equals Count with the matching status.
+		for _, g := range tally("", store.TallyStatus, 0) {
+			eq(h, "count of "+g.Value, count(h, "status:"+g.Value), g.Count)
+		}
+	}},
+
 	{"an empty filter lists pending tasks: active included, waiting, completed, deleted and templates not", func(h *H) {
 		queryFixture(h)
 		got := ids(h.List("", "id+", 0))
