@@ -3,6 +3,9 @@ package sqlite
 import (
 	"context"
 	"fmt"
+	"time"
+
+	backlog "github.com/agent-backlog/backlog"
 
 	"github.com/agent-backlog/backlog/store"
 )
@@ -22,6 +25,9 @@ func (x *tx) Tally(ctx context.Context, q store.Query, by store.TallyKey, ids in
 		return store.TallyTasks(ts, q.Now, by, ids), nil
 	}
 	if by == store.TallyStatus && ids == 0 {
+		if q.Filter == nil {
+			return x.tallyAll(ctx, q.Now)
+		}
 		return x.tallyStatus(ctx, q, w)
 	}
 	key := frag{sql: "t.agent"}
@@ -81,6 +87,42 @@ func (x *tx) Tally(ctx context.Context, q store.Query, by store.TallyKey, ids in
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("sqlite: tally tasks (%s): %w", filterText(q.Filter), err)
+	}
+	store.SortTallies(out)
+	return out, nil
+}
+
+// tallyAll counts every task by status from status_counts, and the
+// waiting ones (pending with a wait date after now) from their index.
+func (x *tx) tallyAll(ctx context.Context, now time.Time) ([]store.Tally, error) {
+	var waiting int
+	err := x.queryRow(ctx, "SELECT count(*) FROM tasks t WHERE t.status = 'pending' AND t.wait_at > ?", unixFloor(now)).Scan(&waiting)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: tally tasks: %w", err)
+	}
+	rows, err := x.query(ctx, "SELECT status, n FROM status_counts WHERE n > 0")
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: tally tasks: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Tally
+	for rows.Next() {
+		var g store.Tally
+		if err := rows.Scan(&g.Value, &g.Count); err != nil {
+			return nil, fmt.Errorf("sqlite: tally tasks: %w", err)
+		}
+		if g.Value == string(backlog.StatusPending) {
+			g.Count -= waiting
+		}
+		if g.Count > 0 {
+			out = append(out, g)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: tally tasks: %w", err)
+	}
+	if waiting > 0 {
+		out = append(out, store.Tally{Value: string(backlog.StatusWaiting), Count: waiting})
 	}
 	store.SortTallies(out)
 	return out, nil

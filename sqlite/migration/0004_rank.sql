@@ -71,3 +71,24 @@ CREATE INDEX tasks_status_wait ON tasks (status, wait_at);
 CREATE INDEX tasks_status_due ON tasks (status, due_at);
 -- The oldest open task, for the age term's bound in a ranked walk.
 CREATE INDEX tasks_status_entry ON tasks (status, entry_at);
+
+-- How many tasks have each stored status, kept by triggers, so that a
+-- summary counts a backlog of any size by reading five rows (waiting is
+-- counted from tasks_status_wait: it moves with the clock).
+CREATE TABLE status_counts (
+	status TEXT    NOT NULL PRIMARY KEY,
+	n      INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO status_counts (status, n) SELECT status, count(*) FROM tasks GROUP BY status;
+CREATE TRIGGER tasks_count_insert AFTER INSERT ON tasks BEGIN
+	INSERT INTO status_counts (status, n) VALUES (new.status, 1)
+	ON CONFLICT (status) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER tasks_count_delete AFTER DELETE ON tasks BEGIN
+	UPDATE status_counts SET n = n - 1 WHERE status = old.status;
+END;
+CREATE TRIGGER tasks_count_update AFTER UPDATE OF status ON tasks WHEN old.status != new.status BEGIN
+	UPDATE status_counts SET n = n - 1 WHERE status = old.status;
+	INSERT INTO status_counts (status, n) VALUES (new.status, 1)
+	ON CONFLICT (status) DO UPDATE SET n = n + 1;
+END;
