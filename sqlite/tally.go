@@ -3,6 +3,9 @@ package sqlite
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	backlog "github.com/agent-backlog/backlog"
@@ -35,35 +38,32 @@ func (x *tx) Tally(ctx context.Context, q store.Query, by store.TallyKey, ids in
 		key = newCompiler(q.Now).effStatus()
 	}
 	if ids > 0 {
-		// Each task's value and id, by id, counted here: linear in the
-		// matches, which is what asking for ids is for (a few tasks at
-		// work, not every pending one).
-		rows, err := x.tx.QueryContext(ctx, "SELECT "+key.sql+", t.id FROM tasks t WHERE "+w.sql+" ORDER BY t.id",
+		// Each group with every id in it, kept here up to ids: linear in
+		// the matches, which is what asking for ids is for (the few tasks
+		// at work, not every pending one).
+		rows, err := x.tx.QueryContext(ctx, "SELECT "+key.sql+" AS v, count(*), group_concat(t.id) FROM tasks t WHERE "+w.sql+" GROUP BY v",
 			append(append([]any{}, key.args...), w.args...)...)
 		if err != nil {
 			return nil, fmt.Errorf("sqlite: tally tasks (%s): %w", filterText(q.Filter), err)
 		}
 		defer rows.Close()
-		idx := map[string]int{}
 		var out []store.Tally
 		for rows.Next() {
 			var (
-				v  string
-				id int64
+				g    store.Tally
+				list string
 			)
-			if err := rows.Scan(&v, &id); err != nil {
+			if err := rows.Scan(&g.Value, &g.Count, &list); err != nil {
 				return nil, fmt.Errorf("sqlite: tally tasks (%s): %w", filterText(q.Filter), err)
 			}
-			i, ok := idx[v]
-			if !ok {
-				i = len(out)
-				idx[v] = i
-				out = append(out, store.Tally{Value: v})
+			for f := range strings.SplitSeq(list, ",") {
+				if id, err := strconv.ParseInt(f, 10, 64); err == nil && id > 0 {
+					g.IDs = append(g.IDs, id)
+				}
 			}
-			out[i].Count++
-			if id > 0 && len(out[i].IDs) < ids {
-				out[i].IDs = append(out[i].IDs, id)
-			}
+			slices.Sort(g.IDs)
+			g.IDs = g.IDs[:min(len(g.IDs), ids)]
+			out = append(out, g)
 		}
 		if err := rows.Err(); err != nil {
 			return nil, fmt.Errorf("sqlite: tally tasks (%s): %w", filterText(q.Filter), err)

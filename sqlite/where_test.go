@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -97,6 +98,17 @@ func TestSelectMatchesEvaluator(t *testing.T) {
 	if len(all) < len(tasks)-10 {
 		t.Fatalf("loaded %d tasks of %d", len(all), len(tasks))
 	}
+	// Tallying every task reads the counts the triggers keep: they must
+	// have followed the inserts, updates and purges.
+	for _, now := range []time.Time{clock, clock.Add(30 * 24 * time.Hour)} {
+		read(t, s, func(tx store.Tx) error {
+			got, err := tx.Tally(ctx, store.Query{Now: now}, store.TallyStatus, 0)
+			if want := store.TallyTasks(all, now, store.TallyStatus, 0); err == nil && !reflect.DeepEqual(got, want) {
+				t.Errorf("Tally of every task at %v = %v, want %v", now, got, want)
+			}
+			return err
+		})
+	}
 	index := backlog.NewIndex(all)
 	uuids := make([]string, len(tasks))
 	for i, task := range tasks {
@@ -154,6 +166,22 @@ func TestSelectMatchesEvaluator(t *testing.T) {
 			}
 			if n != len(want) {
 				t.Errorf("filter %q (now %v): Count = %d, want %d (exact SQL: %v)\nSQL: %s %v", e, now, n, len(want), w.exact, w.sql, w.args)
+			}
+			// Tally agrees with counting the evaluator's answer, by
+			// status and by agent, with and without ids.
+			var matched []*backlog.Task
+			for _, task := range all {
+				if match(task) {
+					matched = append(matched, task)
+				}
+			}
+			by, ids := store.TallyKey(i%2), (i/2%2)*3
+			tally, err := tx.Tally(ctx, q, by, ids)
+			if err != nil {
+				return err
+			}
+			if wantTally := store.TallyTasks(matched, now, by, ids); !reflect.DeepEqual(tally, wantTally) {
+				t.Errorf("filter %q (now %v): Tally(%d, %d) = %v, want %v", e, now, by, ids, tally, wantTally)
 			}
 			return nil
 		})
