@@ -20,7 +20,7 @@ func TestQueryPlans(t *testing.T) {
 		{"+OVERDUE", "SELECT count(*)", []string{"INDEX tasks_status_due (status=? AND due_at>? AND due_at<?)"}},
 		{"+WEEK", "SELECT t.id", []string{"INDEX tasks_status_due (status=? AND due_at>? AND due_at<?)"}},
 		{"+WAITING", "SELECT count(*)", []string{"tasks_status_wait (status=? AND wait_at>?)"}},
-		{"+ACTIVE or +CLAIMED", "SELECT t.id", []string{"tasks_status_start (status=? AND start_at>?)", "tasks_status_agent (status=? AND agent>?)"}},
+		{"+ACTIVE or +CLAIMED", "SELECT t.id", []string{"tasks_status_start (status=? AND start_at>?)", "tasks_status_agent (status=?)"}},
 		{"+READY", "SELECT count(*)", []string{"COVERING INDEX tasks_status (status=?)", "task_deps_blocked"}},
 		{"project:web +bug", "SELECT t.id", []string{"INDEX tasks_status (status=? AND project>? AND project<?)", "EXISTS USING PRIMARY KEY (task_id=? AND tag=?)"}},
 		{"+bug", "SELECT t.id", []string{"EXISTS USING PRIMARY KEY (task_id=? AND tag=?)"}},

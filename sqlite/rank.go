@@ -136,8 +136,7 @@ func (x *tx) topUrgent(ctx context.Context, w where, now time.Time, top int) ([]
 	// oldest one: a walk through tasks made together need not allow for
 	// ages they do not have.
 	var oldest sql.NullInt64
-	err := x.queryRow(ctx, "SELECT min(m) FROM (SELECT min(entry_at) AS m FROM tasks WHERE status = 'pending' AND entry_at IS NOT NULL"+
-		" UNION ALL SELECT min(entry_at) FROM tasks WHERE status = 'recurring' AND entry_at IS NOT NULL)").Scan(&oldest)
+	err := x.queryRow(ctx, "SELECT min(entry_at) FROM tasks INDEXED BY tasks_open_entry WHERE status IN ('pending', 'recurring')").Scan(&oldest)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -155,7 +154,7 @@ func (x *tx) topUrgent(ctx context.Context, w where, now time.Time, top int) ([]
 	// subquery, so SQLite computes it once per task.
 	walk := "SELECT tid, hi, due, u + (CASE WHEN status = 'pending' AND EXISTS (SELECT 1 FROM task_deps d WHERE d.task_id = tid AND d.dep_live = 1) THEN " +
 		fmt.Sprint(backlog.DefaultCoefficients.Blocked) + " ELSE 0 END), rest FROM (SELECT t.tid AS tid, t.rank_hi AS hi, t.due_at IS NOT NULL AS due, t.status AS status, " +
-		urgencySQL(now) + " AS u, " + restBoundSQL(now, ageSlack) + " AS rest FROM tasks t INDEXED BY tasks_rank WHERE t.rank_hi > ? AND t.rank_hi < ? AND (? OR t.due_at IS NOT NULL) AND (" +
+		urgencySQL(now) + " AS u, " + restBoundSQL(now, ageSlack) + " AS rest FROM tasks t INDEXED BY tasks_rank WHERE t.status NOT IN ('completed', 'deleted') AND t.rank_hi > ? AND t.rank_hi < ? AND (? OR t.due_at IS NOT NULL) AND (" +
 		w.sql + ") ORDER BY t.rank_hi DESC, t.due_at, t.entry_at) WHERE u > ? OR rest <= ?"
 	type row struct {
 		urgencyCand
@@ -238,7 +237,7 @@ func (x *tx) topUrgent(ctx context.Context, w where, now time.Time, top int) ([]
 			// Past the group's tasks without a due date: on to those
 			// with one, if the group has any.
 			var any int
-			if err := x.queryRow(ctx, "SELECT count(*) FROM (SELECT 1 FROM tasks INDEXED BY tasks_rank WHERE rank_hi = ? AND due_at IS NOT NULL LIMIT 1)", next.hi).Scan(&any); err != nil {
+			if err := x.queryRow(ctx, "SELECT count(*) FROM (SELECT 1 FROM tasks INDEXED BY tasks_rank WHERE status NOT IN ('completed', 'deleted') AND rank_hi = ? AND due_at IS NOT NULL LIMIT 1)", next.hi).Scan(&any); err != nil {
 				return nil, 0, err
 			}
 			if any > 0 {

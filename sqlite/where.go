@@ -316,7 +316,7 @@ var blocking = column(`(t.status = 'pending' AND t.uuid IN (SELECT dep_uuid FROM
 // task, and it does not split "+ACTIVE or +CLAIMED" into two ranges.
 var (
 	active  = column(`t.tid IN (SELECT tid FROM tasks INDEXED BY tasks_status_start WHERE status = 'pending' AND start_at IS NOT NULL)`)
-	claimed = column(`t.tid IN (SELECT tid FROM tasks INDEXED BY tasks_status_agent WHERE status = 'pending' AND agent > '')`)
+	claimed = column(`t.tid IN (SELECT tid FROM tasks INDEXED BY tasks_status_agent WHERE status = 'pending' AND agent != '')`)
 )
 
 // dueIn: live and due in [from, to).

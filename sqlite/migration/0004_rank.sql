@@ -26,7 +26,11 @@ ALTER TABLE tasks ADD COLUMN rank_hi REAL GENERATED ALWAYS AS (
 -- Within one bound, tasks without a due date come first, oldest first (the
 -- age term falls along them), then those with one, earliest first (the due
 -- term falls along them).
-CREATE INDEX tasks_rank ON tasks (rank_hi DESC, due_at, entry_at, status, wait_at, scheduled_at, agent, urg_own, blocking_n);
+-- Only open tasks: finished ones rank 0, and most of a backlog's rows are
+-- finished ones. The columns after entry_at let SQLite test a READY filter
+-- and work out urgency from the index alone.
+CREATE INDEX tasks_rank ON tasks (rank_hi DESC, due_at, entry_at, status, wait_at, scheduled_at, agent, urg_own, blocking_n)
+WHERE status NOT IN ('completed', 'deleted');
 
 CREATE TRIGGER task_deps_blocking_insert AFTER INSERT ON task_deps WHEN new.owner_live = 1 BEGIN
 	UPDATE tasks SET blocking_n = blocking_n + 1 WHERE uuid = new.dep_uuid;
@@ -61,16 +65,16 @@ UPDATE tasks SET urg_own =
 	+ (CASE WHEN project != '' THEN 1.0 ELSE 0.0 END)
 WHERE status NOT IN ('completed', 'deleted');
 
--- The tasks at work (+ACTIVE, +CLAIMED) and waiting (+WAITING): a few
--- among thousands pending, read as ranges of these.
-CREATE INDEX tasks_status_start ON tasks (status, start_at);
-CREATE INDEX tasks_status_agent ON tasks (status, agent);
-CREATE INDEX tasks_status_wait ON tasks (status, wait_at);
--- Due dates by status: +OVERDUE, +DUE, +TODAY, +WEEK... (status = 'pending'
--- and a range of due_at) read just their range, and in due order.
-CREATE INDEX tasks_status_due ON tasks (status, due_at);
+-- The few tasks at work (+ACTIVE, +CLAIMED), waiting (+WAITING) or with a
+-- due date (+OVERDUE, +DUE, +TODAY, +WEEK...), by status: a filter reads
+-- its range alone, in date order. Partial, so that a write of a task
+-- without the date touches none of them.
+CREATE INDEX tasks_status_start ON tasks (status, start_at) WHERE start_at IS NOT NULL;
+CREATE INDEX tasks_status_agent ON tasks (status, agent) WHERE agent != '';
+CREATE INDEX tasks_status_wait ON tasks (status, wait_at) WHERE wait_at IS NOT NULL;
+CREATE INDEX tasks_status_due ON tasks (status, due_at) WHERE due_at IS NOT NULL;
 -- The oldest open task, for the age term's bound in a ranked walk.
-CREATE INDEX tasks_status_entry ON tasks (status, entry_at);
+CREATE INDEX tasks_open_entry ON tasks (entry_at) WHERE status IN ('pending', 'recurring');
 
 -- How many tasks have each stored status, kept by triggers, so that a
 -- summary counts a backlog of any size by reading five rows (waiting is
