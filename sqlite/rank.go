@@ -105,13 +105,6 @@ func restBoundSQL(now time.Time, ageSlack float64) string {
 		c.Due, dueFactorSQL(now), c.Age, ageFactorSQL(now), ageSlack)
 }
 
-// rankSegment is one stretch of the walk: every task whose bound is below
-// hi, or the tasks with a due date whose bound is exactly hi.
-type rankSegment struct {
-	due bool
-	hi  float64
-}
-
 // urgencyCand is a task met by the walk and its urgency.
 type urgencyCand struct {
 	tid int64
