@@ -37,6 +37,7 @@ func TestQueryPlans(t *testing.T) {
 		w := compileWhere(filter.DefaultScope(e), clock)
 		checkPlan(t, s, c.query+" FROM tasks t WHERE "+w.sql, w.args, c.want...)
 	}
+	checkPlan(t, s, dependentsSQL, []any{"u"}, "SEARCH t USING INTEGER PRIMARY KEY (rowid=?)")
 	checkPlan(t, s, "SELECT "+entryColumns+` FROM journal
 		WHERE agent = ? AND command != 'undo' AND undone_by = 0 ORDER BY seq DESC LIMIT 1`, []any{"a"},
 		"journal_undoable (agent=?)")
