@@ -139,7 +139,9 @@ type Query struct {
 	// that come first by Rank, so that "the five most urgent" need not load
 	// every match. A store must then return at least those (in any order);
 	// it may return more, or every match, as a store that cannot rank does.
-	// The caller still orders what it gets exactly, and asks for slack.
+	// Among tasks that tie with the Top-th (urgency within 1e-9, the same
+	// date) it may return any. The caller still orders what it gets
+	// exactly, and asks for slack.
 	Top  int
 	Rank Rank
 }
