@@ -127,14 +127,19 @@ func (x *tx) topUrgent(ctx context.Context, w where, now time.Time, top int) ([]
 
 	// How far every open task's age term is below its largest, from the
 	// oldest one: a walk through tasks made together need not allow for
-	// ages they do not have.
-	var oldest sql.NullInt64
-	err := x.queryRow(ctx, "SELECT min(entry_at) FROM tasks INDEXED BY tasks_open_entry WHERE status IN ('pending', 'recurring')").Scan(&oldest)
+	// ages they do not have. Only when every open task has an entry date:
+	// the bound of one without has no age term to lower.
+	var (
+		oldest  sql.NullInt64
+		undated bool
+	)
+	err := x.queryRow(ctx, "SELECT (SELECT min(entry_at) FROM tasks INDEXED BY tasks_open_entry WHERE status IN ('pending', 'recurring')),"+
+		" EXISTS (SELECT 1 FROM tasks INDEXED BY tasks_open_entry WHERE status IN ('pending', 'recurring') AND entry_at IS NULL)").Scan(&oldest, &undated)
 	if err != nil {
 		return nil, 0, err
 	}
 	ageSlack := 0.0
-	if oldest.Valid {
+	if oldest.Valid && !undated {
 		c := backlog.DefaultCoefficients
 		ageSlack = max(0, c.Age-c.Age*backlog.AgeFactor(dateOf(oldest), now)-urgencyEps)
 	}
