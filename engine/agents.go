@@ -177,8 +177,9 @@ func (o *op) pick(filterSrc string) (*backlog.Task, error) {
 }
 
 // claimCandidates is how many of the most urgent free READY tasks a claim
-// considers.
-const claimCandidates = 64
+// considers: enough to break ties by unblocks and age and, on PostgreSQL,
+// to step over those other claimers hold (that store returns every match).
+const claimCandidates = 16
 
 // better orders claim candidates: more urgent, then unblocking more, then
 // older (earlier entry, then lower id).
