@@ -272,6 +272,19 @@ type rankTruth struct {
 	u     map[string]float64
 }
 
+// newRankTruth is the truth for filter e at now: the tasks it matches by the
+// evaluator, with the urgencies u.
+func newRankTruth(all []*backlog.Task, e filter.Expr, now time.Time, g backlog.Graph, u map[string]float64) rankTruth {
+	m := filter.Compile(e, filter.Env{Now: now, Graph: g})
+	truth := rankTruth{u: u}
+	for _, x := range all {
+		if m(x) {
+			truth.match = append(truth.match, x)
+		}
+	}
+	return truth
+}
+
 // checkRanked checks a ranked select's answer against the truth: it is a
 // subset of the matches, holds at least min(top, matches) tasks, and
 // holds every match more urgent than the top-th by more than urgencyEps.
@@ -431,13 +444,7 @@ func TestRankedWalkProperty(t *testing.T) {
 				if err != nil {
 					continue // a date that parses at one clock only
 				}
-				m := filter.Compile(e, filter.Env{Now: now, Graph: g})
-				truth := rankTruth{u: u}
-				for _, x := range all {
-					if m(x) {
-						truth.match = append(truth.match, x)
-					}
-				}
+				truth := newRankTruth(all, e, now, g, u)
 				w := compileWhere(e, now)
 				for _, top := range tops {
 					cases++
@@ -1220,13 +1227,7 @@ func TestRankMigrationBackfill(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		m := filter.Compile(e, filter.Env{Now: clock, Graph: g})
-		truth := rankTruth{u: u}
-		for _, x := range all {
-			if m(x) {
-				truth.match = append(truth.match, x)
-			}
-		}
+		truth := newRankTruth(all, e, clock, g, u)
 		var got []*backlog.Task
 		read(t, s, func(tx store.Tx) error {
 			var err error
@@ -1512,13 +1513,7 @@ func TestRankedWalkSmallBacklogs(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				m := filter.Compile(e, filter.Env{Now: now, Graph: g})
-				truth := rankTruth{u: u}
-				for _, x := range all {
-					if m(x) {
-						truth.match = append(truth.match, x)
-					}
-				}
+				truth := newRankTruth(all, e, now, g, u)
 				w := compileWhere(e, now)
 				for _, top := range []int{1, 2, 5} {
 					cases++

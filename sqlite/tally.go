@@ -37,41 +37,14 @@ func (x *tx) Tally(ctx context.Context, q store.Query, by store.TallyKey, ids in
 	if by == store.TallyStatus {
 		key = newCompiler(q.Now).effStatus()
 	}
+	// With ids, each group brings every id in it, kept here up to ids:
+	// linear in the matches, which is what asking for ids is for (the few
+	// tasks at work, not every pending one).
+	list := "''"
 	if ids > 0 {
-		// Each group with every id in it, kept here up to ids: linear in
-		// the matches, which is what asking for ids is for (the few tasks
-		// at work, not every pending one).
-		rows, err := x.tx.QueryContext(ctx, "SELECT "+key.sql+" AS v, count(*), group_concat(t.id) FROM tasks t WHERE "+w.sql+" GROUP BY v",
-			append(append([]any{}, key.args...), w.args...)...)
-		if err != nil {
-			return nil, fmt.Errorf("sqlite: tally tasks (%s): %w", filterText(q.Filter), err)
-		}
-		defer rows.Close()
-		var out []store.Tally
-		for rows.Next() {
-			var (
-				g    store.Tally
-				list string
-			)
-			if err := rows.Scan(&g.Value, &g.Count, &list); err != nil {
-				return nil, fmt.Errorf("sqlite: tally tasks (%s): %w", filterText(q.Filter), err)
-			}
-			for f := range strings.SplitSeq(list, ",") {
-				if id, err := strconv.ParseInt(f, 10, 64); err == nil && id > 0 {
-					g.IDs = append(g.IDs, id)
-				}
-			}
-			slices.Sort(g.IDs)
-			g.IDs = g.IDs[:min(len(g.IDs), ids)]
-			out = append(out, g)
-		}
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("sqlite: tally tasks (%s): %w", filterText(q.Filter), err)
-		}
-		store.SortTallies(out)
-		return out, nil
+		list = "group_concat(t.id)"
 	}
-	rows, err := x.tx.QueryContext(ctx, "SELECT "+key.sql+" AS v, count(*) FROM tasks t WHERE "+w.sql+" GROUP BY v",
+	rows, err := x.tx.QueryContext(ctx, "SELECT "+key.sql+" AS v, count(*), "+list+" FROM tasks t WHERE "+w.sql+" GROUP BY v",
 		append(append([]any{}, key.args...), w.args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: tally tasks (%s): %w", filterText(q.Filter), err)
@@ -79,9 +52,21 @@ func (x *tx) Tally(ctx context.Context, q store.Query, by store.TallyKey, ids in
 	defer rows.Close()
 	var out []store.Tally
 	for rows.Next() {
-		var g store.Tally
-		if err := rows.Scan(&g.Value, &g.Count); err != nil {
+		var (
+			g     store.Tally
+			idSet string
+		)
+		if err := rows.Scan(&g.Value, &g.Count, &idSet); err != nil {
 			return nil, fmt.Errorf("sqlite: tally tasks (%s): %w", filterText(q.Filter), err)
+		}
+		if ids > 0 {
+			for f := range strings.SplitSeq(idSet, ",") {
+				if id, err := strconv.ParseInt(f, 10, 64); err == nil && id > 0 {
+					g.IDs = append(g.IDs, id)
+				}
+			}
+			slices.Sort(g.IDs)
+			g.IDs = g.IDs[:min(len(g.IDs), ids)]
 		}
 		out = append(out, g)
 	}
