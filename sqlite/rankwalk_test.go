@@ -368,14 +368,7 @@ func TestRankedWalkProperty(t *testing.T) {
 		name := fmt.Sprintf("seed %d backlog %d (%s, %d tasks)", seed, bi, sh.name, size)
 		s := openTest(t)
 		tasks := rankBacklog(r, size, sh)
-		write(t, s, func(tx store.Tx) error {
-			for _, task := range tasks {
-				if err := tx.Insert(ctx, task); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
+		insertAll(t, s, tasks)
 		// Then some updates and purges: statuses, dates and
 		// dependencies move, so that the stored columns must follow.
 		write(t, s, func(tx store.Tx) error {
@@ -401,26 +394,9 @@ func TestRankedWalkProperty(t *testing.T) {
 					return err
 				}
 			}
-			for k := size / 50; k > 0; k-- {
-				u := tasks[r.IntN(len(tasks))].UUID
-				if _, err := tx.TaskByUUID(ctx, u); err == nil {
-					if err := tx.Purge(ctx, u); err != nil {
-						return err
-					}
-				}
-			}
-			return nil
+			return purgeSome(tx, r, tasks, size/50)
 		})
-		var all []*backlog.Task
-		var udas map[string]filter.UDAKind
-		read(t, s, func(tx store.Tx) error {
-			var err error
-			if all, err = tx.Select(ctx, store.Query{Now: clock}); err != nil {
-				return err
-			}
-			udas, err = tx.UDAs(ctx)
-			return err
-		})
+		all, udas := loadAll(t, s)
 		g := backlog.NewIndex(all)
 		uuids := make([]string, len(all))
 		for i, x := range all {

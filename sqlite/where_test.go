@@ -38,14 +38,7 @@ func TestSelectMatchesEvaluator(t *testing.T) {
 	}
 	r := rand.New(rand.NewPCG(seed, 2))
 	tasks := randomTasks(r, 300)
-	write(t, s, func(tx store.Tx) error {
-		for _, task := range tasks {
-			if err := tx.Insert(ctx, task); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	insertAll(t, s, tasks)
 	// Then change some: statuses, dependencies, tags and texts move, and a
 	// few tasks go for good, so that the index rows must follow.
 	other := randomTasks(r, 300)
@@ -75,26 +68,9 @@ func TestSelectMatchesEvaluator(t *testing.T) {
 				return err
 			}
 		}
-		for i := 0; i < 10; i++ {
-			u := tasks[r.IntN(len(tasks))].UUID
-			if _, err := tx.TaskByUUID(ctx, u); err == nil {
-				if err := tx.Purge(ctx, u); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
+		return purgeSome(tx, r, tasks, 10)
 	})
-	var all []*backlog.Task
-	var udas map[string]filter.UDAKind
-	read(t, s, func(tx store.Tx) error {
-		var err error
-		if all, err = tx.Select(ctx, store.Query{Now: clock}); err != nil {
-			return err
-		}
-		udas, err = tx.UDAs(ctx)
-		return err
-	})
+	all, udas := loadAll(t, s)
 	if len(all) < len(tasks)-10 {
 		t.Fatalf("loaded %d tasks of %d", len(all), len(tasks))
 	}
@@ -318,4 +294,47 @@ func TestTextSearchNeedles(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// insertAll writes the tasks in one transaction.
+func insertAll(t *testing.T, s *Store, tasks []*backlog.Task) {
+	t.Helper()
+	write(t, s, func(tx store.Tx) error {
+		for _, task := range tasks {
+			if err := tx.Insert(context.Background(), task); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// purgeSome purges up to n of the tasks, picked at random.
+func purgeSome(tx store.Tx, r *rand.Rand, tasks []*backlog.Task, n int) error {
+	ctx := context.Background()
+	for ; n > 0; n-- {
+		u := tasks[r.IntN(len(tasks))].UUID
+		if _, err := tx.TaskByUUID(ctx, u); err == nil {
+			if err := tx.Purge(ctx, u); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// loadAll reads every task and the UDAs.
+func loadAll(t *testing.T, s *Store) ([]*backlog.Task, map[string]filter.UDAKind) {
+	t.Helper()
+	var all []*backlog.Task
+	var udas map[string]filter.UDAKind
+	read(t, s, func(tx store.Tx) error {
+		var err error
+		if all, err = tx.Select(context.Background(), store.Query{Now: clock}); err != nil {
+			return err
+		}
+		udas, err = tx.UDAs(context.Background())
+		return err
+	})
+	return all, udas
 }
