@@ -24,10 +24,12 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/agent-backlog/backlog/store"
 
 	_ "modernc.org/sqlite" // the database/sql driver "sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 //go:embed migration/*.sql
@@ -58,6 +60,25 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
 		return nil, fmt.Errorf("sqlite: cannot create the directory of %s: %w", abs, err)
 	}
+	// Processes that create the file at the same moment race to switch
+	// it to WAL, which takes a lock SQLite will not wait for when waiting
+	// could deadlock: the loser is told the database is busy at once. It
+	// tries again, as it would have waited for any other lock.
+	deadline := time.Now().Add(busyTimeout * time.Millisecond)
+	for attempt := 1; ; attempt++ {
+		s, err := open(ctx, abs)
+		if err == nil || !isBusy(err) || time.Now().After(deadline) {
+			return s, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(time.Duration(attempt*attempt) * 5 * time.Millisecond):
+		}
+	}
+}
+
+func open(ctx context.Context, abs string) (*Store, error) {
 	db, err := sql.Open("sqlite", dsn(abs))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", abs, err)
@@ -69,6 +90,20 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// isBusy reports SQLite's "database is locked" (SQLITE_BUSY or
+// SQLITE_LOCKED, any extended code).
+func isBusy(err error) bool {
+	var e interface{ Code() int }
+	if !errors.As(err, &e) {
+		return false
+	}
+	switch e.Code() & 0xff {
+	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+		return true
+	}
+	return false
 }
 
 // dsn is the driver's name for the file: a file: URI (so that any path
