@@ -13,6 +13,7 @@ import (
 	"time"
 
 	backlog "github.com/agent-backlog/backlog"
+	"github.com/agent-backlog/backlog/filter"
 	"github.com/agent-backlog/backlog/store"
 )
 
@@ -281,14 +282,21 @@ func (x *tx) ranked(ctx context.Context, w where, q store.Query) ([]*backlog.Tas
 	sel := "SELECT " + taskColumns + " FROM tasks t WHERE "
 	switch q.Rank {
 	case store.RankDue, store.RankEnd:
-		// The sort picks row ids (SQLite's sorter would copy whole rows),
-		// keeping only the first top as it goes; then the tasks are
-		// loaded. Dates ranges come from the (status, date) indexes.
-		order := "t.due_at IS NULL, t.due_at, t.tid"
+		// Tasks with the date first, in the order of a (status, date)
+		// index, which the walk stops reading at top; then, if that was
+		// not enough and the filter lets a task lack the date, those
+		// without it by row id. SQL ordering both at once would sort every
+		// match ("end after yesterday" may be a whole imported history).
+		col, dir, name := "t.due_at", "", "due"
 		if q.Rank == store.RankEnd {
-			order = "t.end_at IS NULL, t.end_at DESC, t.tid"
+			col, dir, name = "t.end_at", " DESC", "end"
 		}
-		return x.queryTasks(ctx, sel+"t.tid IN (SELECT t.tid FROM tasks t WHERE "+w.sql+" ORDER BY "+order+" LIMIT "+top+")", w.args...)
+		ts, err := x.queryTasks(ctx, sel+"t.tid IN (SELECT t.tid FROM tasks t WHERE ("+w.sql+") AND "+col+" IS NOT NULL ORDER BY "+col+dir+" LIMIT "+top+")", w.args...)
+		if err != nil || len(ts) >= q.Top || requiresDate(q.Filter, name) {
+			return ts, err
+		}
+		more, err := x.queryTasks(ctx, sel+"t.tid IN (SELECT t.tid FROM tasks t WHERE ("+w.sql+") AND "+col+" IS NULL ORDER BY t.tid LIMIT "+strconv.Itoa(q.Top-len(ts))+")", w.args...)
+		return append(ts, more...), err
 	}
 	tids, how, err := x.topUrgent(ctx, w, q.Now, q.Top)
 	switch {
@@ -308,4 +316,41 @@ func (x *tx) ranked(ctx context.Context, w where, q store.Query) ([]*backlog.Tas
 // caller asks for slack.
 func urgencyOrder(now time.Time) string {
 	return "(" + urgencySQL(now) + " + " + blockedSQL + ") DESC, t.id"
+}
+
+// dueTags are the virtual tags that hold only tasks with a due date.
+var dueTags = map[string]bool{
+	"OVERDUE": true, "DUE": true, "TODAY": true, "DUETODAY": true, "YESTERDAY": true, "TOMORROW": true,
+	"WEEK": true, "MONTH": true, "QUARTER": true, "YEAR": true,
+}
+
+// requiresDate reports whether every task e matches has the date (due or
+// end), as the SQL compiled from it says: a term that compares the date,
+// or a due virtual tag, that must hold.
+func requiresDate(e filter.Expr, name string) bool {
+	switch e := e.(type) {
+	case *filter.BinaryExpr:
+		switch e.Op {
+		case filter.AND:
+			return requiresDate(e.X, name) || requiresDate(e.Y, name)
+		case filter.OR:
+			return requiresDate(e.X, name) && requiresDate(e.Y, name)
+		}
+	case *filter.ParenExpr:
+		return requiresDate(e.X, name)
+	case *filter.TagExpr:
+		return name == "due" && e.Include && e.Virtual && dueTags[e.Name]
+	case *filter.AttrExpr:
+		if e.Name != name {
+			return false
+		}
+		if e.Value == "" {
+			return e.Mod == filter.ModAny
+		}
+		switch e.Mod {
+		case filter.ModNone, filter.ModIs, filter.ModBefore, filter.ModAfter, filter.ModBy:
+			return true
+		}
+	}
+	return false
 }
