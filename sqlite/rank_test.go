@@ -99,3 +99,38 @@ func TestRankedSelectKeepsTheFirst(t *testing.T) {
 		}
 	}
 }
+
+// TestRequiresDate: a ranked select by date skips the tasks without one
+// only when the filter cannot match them.
+func TestRequiresDate(t *testing.T) {
+	for _, c := range []struct {
+		filter, name string
+		want         bool
+	}{
+		{"+OVERDUE", "due", true},
+		{"+WEEK project:x", "due", true},
+		{"due.before:tomorrow", "due", true},
+		{"due:today", "due", true},
+		{"due.any:", "due", true},
+		{"status:completed end.after:yesterday", "end", true},
+		{"end.after:yesterday or due.before:now", "end", false},
+		{"(end.after:yesterday or end.before:2020-01-01) +x", "end", true},
+		{"", "due", false},
+		{"-OVERDUE", "due", false},
+		{"not +OVERDUE", "due", false},
+		{"+OVERDUE", "end", false},
+		{"due.none:", "due", false},
+		{"due.not:today", "due", false},
+		{"due.isnt:today", "due", false},
+		{"+OVERDUE xor +bug", "due", false},
+		{"end.after:yesterday", "due", false},
+	} {
+		e, err := filter.Parse(c.filter, filter.Options{Now: clock})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := requiresDate(e, c.name); got != c.want {
+			t.Errorf("requiresDate(%q, %s) = %v, want %v", c.filter, c.name, got, c.want)
+		}
+	}
+}
