@@ -47,7 +47,6 @@ type rankWalk int
 
 const (
 	walked   rankWalk = iota // tids holds the first Top (and perhaps more)
-	fewer                    // fewer than Top tasks match: select them all
 	fallback                 // rank every match in SQL (urgencyOrder)
 )
 
@@ -115,17 +114,6 @@ type urgencyCand struct {
 // topUrgent finds the top tasks most urgent at now among those the exact
 // WHERE w selects.
 func (x *tx) topUrgent(ctx context.Context, w where, now time.Time, top int) ([]int64, rankWalk, error) {
-	// When fewer than top tasks match, there is nothing to rank: the
-	// probe stops at top, through whichever index suits the filter.
-	var n int
-	probe := "SELECT count(*) FROM (SELECT 1 FROM tasks t WHERE " + w.sql + " LIMIT " + strconv.Itoa(top) + ")"
-	if err := x.queryRow(ctx, probe, w.args...).Scan(&n); err != nil {
-		return nil, 0, err
-	}
-	if n < top {
-		return nil, fewer, nil
-	}
-
 	// How far every open task's age term is below its largest, from the
 	// oldest one: a walk through tasks made together need not allow for
 	// ages they do not have. Only when every open task has an entry date:
@@ -151,10 +139,7 @@ func (x *tx) topUrgent(ctx context.Context, w where, now time.Time, top int) ([]
 	// handing over only those whose urgency beats the bar and those where
 	// the rest of their group cannot. Each figure is written once, in the
 	// subquery, so SQLite computes it once per task.
-	walk := "SELECT tid, hi, due, u + (CASE WHEN status = 'pending' AND EXISTS (SELECT 1 FROM task_deps d WHERE d.task_id = tid AND d.dep_live = 1) THEN " +
-		fmt.Sprint(backlog.DefaultCoefficients.Blocked) + " ELSE 0 END), rest FROM (SELECT t.tid AS tid, t.rank_hi AS hi, t.due_at IS NOT NULL AS due, t.status AS status, " +
-		urgencySQL(now) + " AS u, " + restBoundSQL(now, ageSlack) + " AS rest FROM tasks t INDEXED BY tasks_rank WHERE t.status NOT IN ('completed', 'deleted') AND t.rank_hi > ? AND t.rank_hi < ? AND (? OR t.due_at IS NOT NULL) AND (" +
-		w.sql + ") ORDER BY t.rank_hi DESC, t.due_at, t.entry_at) WHERE u > ? OR rest <= ?"
+	walk := walkSQL(w, now, ageSlack)
 	type row struct {
 		urgencyCand
 		hi, rest float64
@@ -183,18 +168,24 @@ func (x *tx) topUrgent(ctx context.Context, w where, now time.Time, top int) ([]
 	}
 
 	// The bar starts at the top-th best of the first tasks down the index.
-	var first []urgencyCand
+	var (
+		first  []urgencyCand
+		lastHi float64
+	)
 	err = stream(0, math.MaxFloat64, math.Inf(-1), false, func(r row) bool {
 		first = append(first, r.urgencyCand)
+		lastHi = r.hi
 		return len(first) < top*rankSample
 	})
 	if err != nil {
 		return nil, 0, err
 	}
+	exhausted := len(first) < top*rankSample
 	slices.SortFunc(first, func(a, b urgencyCand) int { return cmp.Compare(b.u, a.u) })
 	if len(first) < top || first[top-1].u < -urgencyEps {
-		// Tasks whose bound is 0 (finished ones, at urgency 0, and bare
-		// open ones, at 0 or below) could rank: let SQL rank them all.
+		// Fewer than top open tasks match, or tasks whose bound is 0
+		// (finished ones, at urgency 0, and bare open ones, at 0 or
+		// below) could rank: let SQL rank every match.
 		return nil, fallback, nil
 	}
 	h := candHeap(first[:top])
@@ -205,9 +196,15 @@ func (x *tx) topUrgent(ctx context.Context, w where, now time.Time, top int) ([]
 		in[c.tid] = true
 	}
 
-	// Then down the index from the top, stretch by stretch: a stretch
+	if exhausted {
+		// The first pass met every match.
+		return h.tids(), walked, nil
+	}
+
+	// Then on down the index, stretch by stretch, from the group where
+	// the first pass stopped (every task above it was met): a stretch
 	// ends where the rest of a group cannot beat the bar.
-	hi, dueOnly := math.MaxFloat64, false
+	hi, dueOnly := math.Nextafter(lastHi, math.Inf(1)), false
 	for {
 		var next *row
 		lo := bar() + urgencyEps
@@ -253,16 +250,29 @@ func (x *tx) topUrgent(ctx context.Context, w where, now time.Time, top int) ([]
 			hi, dueOnly = math.Nextafter(hi, math.Inf(-1)), false
 			continue
 		}
-		tids := make([]int64, len(h))
-		for i, c := range h {
-			tids[i] = c.tid
-		}
-		return tids, walked, nil
+		return h.tids(), walked, nil
 	}
+}
+
+// walkSQL is the statement of a ranked walk: see topUrgent.
+func walkSQL(w where, now time.Time, ageSlack float64) string {
+	return "SELECT tid, hi, due, u + (CASE WHEN status = 'pending' AND EXISTS (SELECT 1 FROM task_deps d WHERE d.task_id = tid AND d.dep_live = 1) THEN " +
+		fmt.Sprint(backlog.DefaultCoefficients.Blocked) + " ELSE 0 END), rest FROM (SELECT t.tid AS tid, t.rank_hi AS hi, t.due_at IS NOT NULL AS due, t.status AS status, " +
+		urgencySQL(now) + " AS u, " + restBoundSQL(now, ageSlack) + " AS rest FROM tasks t INDEXED BY tasks_rank WHERE t.status NOT IN ('completed', 'deleted') AND t.rank_hi > ? AND t.rank_hi < ? AND (? OR t.due_at IS NOT NULL) AND (" +
+		w.sql + ") ORDER BY t.rank_hi DESC, t.due_at, t.entry_at) WHERE u > ? OR rest <= ?"
 }
 
 // candHeap keeps the walk's best candidates, the least urgent on top.
 type candHeap []urgencyCand
+
+// tids lists the candidates' row ids.
+func (h candHeap) tids() []int64 {
+	out := make([]int64, len(h))
+	for i, c := range h {
+		out[i] = c.tid
+	}
+	return out
+}
 
 func (h candHeap) Len() int           { return len(h) }
 func (h candHeap) Less(i, j int) bool { return h[i].u < h[j].u }
@@ -304,8 +314,6 @@ func (x *tx) ranked(ctx context.Context, w where, q store.Query) ([]*backlog.Tas
 		return nil, err
 	case how == walked:
 		return x.queryTasks(ctx, sel+"t.tid IN ("+placeholders(len(tids))+")", anys(tids)...)
-	case how == fewer:
-		return x.queryTasks(ctx, sel+w.sql, w.args...)
 	}
 	return x.queryTasks(ctx, sel+"t.tid IN (SELECT t.tid FROM tasks t WHERE "+w.sql+" ORDER BY "+urgencyOrder(q.Now)+" LIMIT "+top+")", w.args...)
 }

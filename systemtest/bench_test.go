@@ -78,10 +78,14 @@ func BenchmarkClaimConcurrent(b *testing.B) {
 //     ahead on one in five, scheduled and waiting ones, dependency chains,
 //     claimed and started ones, 30 projects.
 func BenchmarkSummary10k(b *testing.B) {
-	b.Run("grown", func(b *testing.B) { benchSummary(b, shapeSteps(5)) })
-	b.Run("90% open", func(b *testing.B) { benchSummary(b, shapeSteps(10)) })
-	b.Run("90% open, bare", func(b *testing.B) { benchSummary(b, shapeBare) })
-	b.Run("realistic", func(b *testing.B) { benchSummary(b, shapeRealistic) })
+	b.Run("grown", func(b *testing.B) { benchSummary(b, shapeSteps(5), "") })
+	b.Run("90% open", func(b *testing.B) { benchSummary(b, shapeSteps(10), "") })
+	b.Run("90% open, bare", func(b *testing.B) { benchSummary(b, shapeBare, "") })
+	b.Run("realistic", func(b *testing.B) { benchSummary(b, shapeRealistic, "") })
+	// A filtered summary (one project of twenty) reads the ranked tasks
+	// of every project to find that one's.
+	b.Run("90% open, one project", func(b *testing.B) { benchSummary(b, shapeSteps(10), "project:p3.sub") })
+	b.Run("realistic, one project", func(b *testing.B) { benchSummary(b, shapeRealistic, "project:proj3") })
 }
 
 // A summary shape writes task i of 10,000 as JSON fields (after the
@@ -156,8 +160,8 @@ func shapeRealistic(sb *strings.Builder, i int, now time.Time, r *rand.Rand) {
 // benchUUID is the UUID the benchmarks give task i.
 func benchUUID(i int) string { return fmt.Sprintf("00000000-0000-4000-8000-%012d", i) }
 
-// benchSummary times Summary on 10,000 tasks of the shape.
-func benchSummary(b *testing.B, shape summaryShape) {
+// benchSummary times Summary on 10,000 tasks of the shape, with a filter.
+func benchSummary(b *testing.B, shape summaryShape, filter string) {
 	ctx := context.Background()
 	path := newStore(b, b.TempDir(), nil)
 	st, err := sqlite.Open(ctx, path)
@@ -183,7 +187,7 @@ func benchSummary(b *testing.B, shape summaryShape) {
 		b.Fatal(err)
 	}
 	for b.Loop() {
-		if _, err := e.Summary(ctx, engine.SummaryOptions{}); err != nil {
+		if _, err := e.Summary(ctx, engine.SummaryOptions{Filter: filter}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -10,18 +10,33 @@
 -- computing the exact figure only for the tasks met, a ranked select stops
 -- as soon as no task further down can beat the ones it holds (rank.go).
 -- The constants are backlog.DefaultCoefficients; a test pins them.
+--
+-- rank_hi is a stored column that triggers keep, not a generated one:
+-- SQLite reads a virtual generated column from the table, never from an
+-- index, so a walk would fetch every row it passes.
 
 ALTER TABLE tasks ADD COLUMN urg_own REAL NOT NULL DEFAULT 0;
 ALTER TABLE tasks ADD COLUMN blocking_n INTEGER NOT NULL DEFAULT 0;
-ALTER TABLE tasks ADD COLUMN rank_hi REAL GENERATED ALWAYS AS (
-	CASE WHEN status IN ('completed', 'deleted') THEN 0.0 ELSE
+ALTER TABLE tasks ADD COLUMN rank_hi REAL NOT NULL DEFAULT 0;
+
+CREATE TRIGGER tasks_rank_insert AFTER INSERT ON tasks BEGIN
+	UPDATE tasks SET rank_hi = CASE WHEN status IN ('completed', 'deleted') THEN 0.0 ELSE
 		urg_own
 		+ (CASE WHEN blocking_n > 0 THEN 8.0 ELSE 0.0 END)
 		+ (CASE WHEN due_at IS NOT NULL THEN 12.0 ELSE 0.0 END)
 		+ (CASE WHEN scheduled_at IS NOT NULL THEN 5.0 ELSE 0.0 END)
 		+ (CASE WHEN entry_at IS NOT NULL THEN 2.0 ELSE 0.0 END)
-	END
-) VIRTUAL;
+	END WHERE tid = new.tid;
+END;
+CREATE TRIGGER tasks_rank_update AFTER UPDATE OF status, urg_own, blocking_n, due_at, scheduled_at, entry_at ON tasks BEGIN
+	UPDATE tasks SET rank_hi = CASE WHEN status IN ('completed', 'deleted') THEN 0.0 ELSE
+		urg_own
+		+ (CASE WHEN blocking_n > 0 THEN 8.0 ELSE 0.0 END)
+		+ (CASE WHEN due_at IS NOT NULL THEN 12.0 ELSE 0.0 END)
+		+ (CASE WHEN scheduled_at IS NOT NULL THEN 5.0 ELSE 0.0 END)
+		+ (CASE WHEN entry_at IS NOT NULL THEN 2.0 ELSE 0.0 END)
+	END WHERE tid = new.tid;
+END;
 
 -- Within one bound, tasks without a due date come first, oldest first (the
 -- age term falls along them), then those with one, earliest first (the due
@@ -29,7 +44,7 @@ ALTER TABLE tasks ADD COLUMN rank_hi REAL GENERATED ALWAYS AS (
 -- Only open tasks: finished ones rank 0, and most of a backlog's rows are
 -- finished ones. The columns after entry_at let SQLite test a READY filter
 -- and work out urgency from the index alone.
-CREATE INDEX tasks_rank ON tasks (rank_hi DESC, due_at, entry_at, status, wait_at, scheduled_at, agent, urg_own, blocking_n)
+CREATE INDEX tasks_rank ON tasks (rank_hi DESC, due_at, entry_at, status, wait_at, scheduled_at, agent, urg_own, blocking_n, project)
 WHERE status NOT IN ('completed', 'deleted');
 
 CREATE TRIGGER task_deps_blocking_insert AFTER INSERT ON task_deps WHEN new.owner_live = 1 BEGIN
