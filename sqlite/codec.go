@@ -25,7 +25,7 @@ var writeColumns = []string{
 	"id", "uuid", "description", "status", "project", "priority", "tags",
 	"due_at", "scheduled_at", "wait_at", "until_at", "recur", "parent", "mask", "depends",
 	"agent", "annotations", "has_doc", "entry_at", "modified_at", "start_at", "end_at", "extra",
-	"search", "urg_own",
+	"search", "urg_own", "rank_hi",
 }
 
 // insertSQL and updateSQL write every column of a task; updateSQL takes the
@@ -40,9 +40,31 @@ var (
 				set = append(set, c+" = ?")
 			}
 		}
-		return "UPDATE tasks SET " + strings.Join(set, ", ") + " WHERE uuid = ? RETURNING tid"
+		return "UPDATE tasks SET " + strings.Join(set, ", ") + " WHERE uuid = ? RETURNING tid, blocking_n"
 	}()
 )
+
+// rankBase is the task's rank_hi (migration 0004) before its blocking
+// term, which the store adds when live tasks depend on it: the own part of
+// its urgency plus the due, scheduled and age terms at their largest, or 0
+// for a finished task.
+func rankBase(t *backlog.Task) float64 {
+	if t.Status == backlog.StatusCompleted || t.Status == backlog.StatusDeleted {
+		return 0
+	}
+	c := backlog.DefaultCoefficients
+	u := c.Own(t)
+	if !t.Due.IsZero() {
+		u += c.Due
+	}
+	if !t.Scheduled.IsZero() {
+		u += c.Scheduled
+	}
+	if !t.Entry.IsZero() {
+		u += c.Age
+	}
+	return u
+}
 
 // zeroUnix is the unix second of the zero time.Time, which means "unset".
 var zeroUnix = time.Time{}.Unix()
@@ -125,7 +147,7 @@ func taskArgs(t *backlog.Task) ([]any, error) {
 		dateArg(t.Due), dateArg(t.Scheduled), dateArg(t.Wait), dateArg(t.Until),
 		t.Recur, t.Parent, t.Mask, deps,
 		t.Agent, anns, hasDoc, dateArg(t.Entry), dateArg(t.Modified), dateArg(t.Start), dateArg(t.End), extra,
-		searchText(t), backlog.DefaultCoefficients.Own(t),
+		searchText(t), backlog.DefaultCoefficients.Own(t), rankBase(t),
 	}, nil
 }
 

@@ -35,7 +35,10 @@ import (
 // Ties with the Top-th task (within urgencyEps) may be left out, as the
 // store contract allows; the engine orders what it gets exactly.
 
-// urgencyEps absorbs the rounding between SQL's sums and Go's.
+// urgencyEps absorbs the rounding between SQL's sums and Go's. A task
+// within it of the bar ties; the walk passes over tasks and groups only
+// when their bound is within half of it, so that rounding (far smaller)
+// never costs a task that beats the bar by more.
 const urgencyEps = 1e-9
 
 // rankSample: the walk's first bar is the Top-th best of the first
@@ -149,7 +152,7 @@ func (x *tx) topUrgent(ctx context.Context, w where, now time.Time, top int) ([]
 	// fn until fn returns false.
 	stream := func(lo, hi, bar float64, dueOnly bool, fn func(row) bool) error {
 		args := append([]any{lo, hi, !dueOnly}, w.args...)
-		args = append(args, bar+urgencyEps, bar+urgencyEps)
+		args = append(args, bar+urgencyEps, bar+urgencyEps/2)
 		rows, err := x.query(ctx, walk, args...)
 		if err != nil {
 			return err
@@ -207,7 +210,7 @@ func (x *tx) topUrgent(ctx context.Context, w where, now time.Time, top int) ([]
 	hi, dueOnly := math.Nextafter(lastHi, math.Inf(1)), false
 	for {
 		var next *row
-		lo := bar() + urgencyEps
+		lo := bar() + urgencyEps/2
 		if dueOnly {
 			lo = math.Nextafter(hi, math.Inf(-1))
 			lo = math.Nextafter(lo, math.Inf(-1)) // (lo, hi) holds the one group
@@ -219,7 +222,7 @@ func (x *tx) topUrgent(ctx context.Context, w where, now time.Time, top int) ([]
 				h[0] = r.urgencyCand
 				heap.Fix(&h, 0)
 			}
-			if r.rest <= bar()+urgencyEps {
+			if r.rest <= bar()+urgencyEps/2 {
 				next = &r
 				return false
 			}

@@ -403,8 +403,8 @@ func (x *tx) Update(ctx context.Context, t *backlog.Task) error {
 	}
 	// args without the uuid (second), which becomes the key.
 	vals := append(append(make([]any, 0, len(args)), args[0]), args[2:]...)
-	var tid int64
-	err = x.queryRow(ctx, updateSQL, append(vals, t.UUID)...).Scan(&tid)
+	var tid, blocking int64
+	err = x.queryRow(ctx, updateSQL, append(vals, t.UUID)...).Scan(&tid, &blocking)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return backlog.NotFoundf("no task with UUID %s", t.UUID)
@@ -412,6 +412,12 @@ func (x *tx) Update(ctx context.Context, t *backlog.Task) error {
 		return backlog.Conflictf("another task already has id %d", t.ID)
 	case err != nil:
 		return fmt.Errorf("sqlite: update task %s: %w", t.Ref(), err)
+	}
+	if blocking > 0 && t.Status != backlog.StatusCompleted && t.Status != backlog.StatusDeleted {
+		// Live tasks depend on it: its bound has the blocking term.
+		if _, err := x.exec(ctx, "UPDATE tasks SET rank_hi = rank_hi + ? WHERE tid = ?", backlog.DefaultCoefficients.Blocking, tid); err != nil {
+			return fmt.Errorf("sqlite: update task %s: %w", t.Ref(), err)
+		}
 	}
 	return x.writeIndexes(ctx, tid, t, true)
 }

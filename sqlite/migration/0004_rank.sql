@@ -11,32 +11,15 @@
 -- as soon as no task further down can beat the ones it holds (rank.go).
 -- The constants are backlog.DefaultCoefficients; a test pins them.
 --
--- rank_hi is a stored column that triggers keep, not a generated one:
--- SQLite reads a virtual generated column from the table, never from an
--- index, so a walk would fetch every row it passes.
+-- rank_hi is a stored column, not a generated one: SQLite reads a virtual
+-- generated column from the table, never from an index, so a walk would
+-- fetch every row it passes. The store writes it with the task (without
+-- the blocking term, which it adds when blocking_n is above 0), and the
+-- triggers that keep blocking_n keep it too.
 
 ALTER TABLE tasks ADD COLUMN urg_own REAL NOT NULL DEFAULT 0;
 ALTER TABLE tasks ADD COLUMN blocking_n INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE tasks ADD COLUMN rank_hi REAL NOT NULL DEFAULT 0;
-
-CREATE TRIGGER tasks_rank_insert AFTER INSERT ON tasks BEGIN
-	UPDATE tasks SET rank_hi = CASE WHEN status IN ('completed', 'deleted') THEN 0.0 ELSE
-		urg_own
-		+ (CASE WHEN blocking_n > 0 THEN 8.0 ELSE 0.0 END)
-		+ (CASE WHEN due_at IS NOT NULL THEN 12.0 ELSE 0.0 END)
-		+ (CASE WHEN scheduled_at IS NOT NULL THEN 5.0 ELSE 0.0 END)
-		+ (CASE WHEN entry_at IS NOT NULL THEN 2.0 ELSE 0.0 END)
-	END WHERE tid = new.tid;
-END;
-CREATE TRIGGER tasks_rank_update AFTER UPDATE OF status, urg_own, blocking_n, due_at, scheduled_at, entry_at ON tasks BEGIN
-	UPDATE tasks SET rank_hi = CASE WHEN status IN ('completed', 'deleted') THEN 0.0 ELSE
-		urg_own
-		+ (CASE WHEN blocking_n > 0 THEN 8.0 ELSE 0.0 END)
-		+ (CASE WHEN due_at IS NOT NULL THEN 12.0 ELSE 0.0 END)
-		+ (CASE WHEN scheduled_at IS NOT NULL THEN 5.0 ELSE 0.0 END)
-		+ (CASE WHEN entry_at IS NOT NULL THEN 2.0 ELSE 0.0 END)
-	END WHERE tid = new.tid;
-END;
 
 -- Within one bound, tasks without a due date come first, oldest first (the
 -- age term falls along them), then those with one, earliest first (the due
@@ -47,23 +30,35 @@ END;
 CREATE INDEX tasks_rank ON tasks (rank_hi DESC, due_at, entry_at, status, wait_at, scheduled_at, agent, urg_own, blocking_n, project)
 WHERE status NOT IN ('completed', 'deleted');
 
+-- blocking_n follows the rows of task_deps; rank_hi gains or loses the
+-- blocking term (8) as an open task's count leaves or reaches 0. (In an
+-- UPDATE, blocking_n on the right is the value before it.)
 CREATE TRIGGER task_deps_blocking_insert AFTER INSERT ON task_deps WHEN new.owner_live = 1 BEGIN
-	UPDATE tasks SET blocking_n = blocking_n + 1 WHERE uuid = new.dep_uuid;
+	UPDATE tasks SET blocking_n = blocking_n + 1,
+		rank_hi = rank_hi + (CASE WHEN blocking_n = 0 AND status NOT IN ('completed', 'deleted') THEN 8.0 ELSE 0.0 END)
+	WHERE uuid = new.dep_uuid;
 END;
 CREATE TRIGGER task_deps_blocking_delete AFTER DELETE ON task_deps WHEN old.owner_live = 1 BEGIN
-	UPDATE tasks SET blocking_n = blocking_n - 1 WHERE uuid = old.dep_uuid;
+	UPDATE tasks SET blocking_n = blocking_n - 1,
+		rank_hi = rank_hi - (CASE WHEN blocking_n = 1 AND status NOT IN ('completed', 'deleted') THEN 8.0 ELSE 0.0 END)
+	WHERE uuid = old.dep_uuid;
 END;
 CREATE TRIGGER task_deps_blocking_update AFTER UPDATE OF owner_live, dep_uuid ON task_deps
 WHEN old.owner_live != new.owner_live OR old.dep_uuid != new.dep_uuid BEGIN
-	UPDATE tasks SET blocking_n = blocking_n - old.owner_live WHERE uuid = old.dep_uuid;
-	UPDATE tasks SET blocking_n = blocking_n + new.owner_live WHERE uuid = new.dep_uuid;
+	UPDATE tasks SET blocking_n = blocking_n - 1,
+		rank_hi = rank_hi - (CASE WHEN blocking_n = 1 AND status NOT IN ('completed', 'deleted') THEN 8.0 ELSE 0.0 END)
+	WHERE uuid = old.dep_uuid AND old.owner_live = 1;
+	UPDATE tasks SET blocking_n = blocking_n + 1,
+		rank_hi = rank_hi + (CASE WHEN blocking_n = 0 AND status NOT IN ('completed', 'deleted') THEN 8.0 ELSE 0.0 END)
+	WHERE uuid = new.dep_uuid AND new.owner_live = 1;
 END;
 -- A task inserted after the tasks that depend on it (an import in any
 -- order, a restore from the archive, an undone purge) starts with their
 -- count.
 CREATE TRIGGER tasks_blocking_insert AFTER INSERT ON tasks
 WHEN EXISTS (SELECT 1 FROM task_deps WHERE dep_uuid = new.uuid AND owner_live = 1) BEGIN
-	UPDATE tasks SET blocking_n = (SELECT count(*) FROM task_deps WHERE dep_uuid = new.uuid AND owner_live = 1)
+	UPDATE tasks SET blocking_n = (SELECT count(*) FROM task_deps WHERE dep_uuid = new.uuid AND owner_live = 1),
+		rank_hi = rank_hi + (CASE WHEN status NOT IN ('completed', 'deleted') THEN 8.0 ELSE 0.0 END)
 	WHERE tid = new.tid;
 END;
 
@@ -78,6 +73,12 @@ UPDATE tasks SET urg_own =
 	+ (CASE coalesce(json_array_length(annotations), 0) WHEN 0 THEN 0.0 WHEN 1 THEN 0.8 WHEN 2 THEN 0.9 ELSE 1.0 END)
 	+ (CASE coalesce(json_array_length(tags), 0) WHEN 0 THEN 0.0 WHEN 1 THEN 0.8 WHEN 2 THEN 0.9 ELSE 1.0 END)
 	+ (CASE WHEN project != '' THEN 1.0 ELSE 0.0 END)
+WHERE status NOT IN ('completed', 'deleted');
+UPDATE tasks SET rank_hi = urg_own
+	+ (CASE WHEN due_at IS NOT NULL THEN 12.0 ELSE 0.0 END)
+	+ (CASE WHEN scheduled_at IS NOT NULL THEN 5.0 ELSE 0.0 END)
+	+ (CASE WHEN entry_at IS NOT NULL THEN 2.0 ELSE 0.0 END)
+	+ (CASE WHEN blocking_n > 0 THEN 8.0 ELSE 0.0 END)
 WHERE status NOT IN ('completed', 'deleted');
 
 -- The few tasks at work (+ACTIVE, +CLAIMED), waiting (+WAITING) or with a
