@@ -38,6 +38,17 @@ func TestQueryPlans(t *testing.T) {
 		checkPlan(t, s, c.query+" FROM tasks t WHERE "+w.sql, w.args, c.want...)
 	}
 	checkPlan(t, s, dependentsSQL, []any{"u"}, "SEARCH t USING INTEGER PRIMARY KEY (rowid=?)")
+	// The ranked walk reads its index alone, in the index's order.
+	e, err := filter.Parse("+READY agent.none: project:web", filter.Options{Now: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := compileWhere(e, clock)
+	walk := walkSQL(w, clock, 0)
+	checkPlan(t, s, walk, append(append([]any{0.0, 100.0, true}, w.args...), 1.0, 1.0), "CO-ROUTINE", "COVERING INDEX tasks_rank (rank_hi>? AND rank_hi<?)")
+	if plan := explain(t, s, walk, append(append([]any{0.0, 100.0, true}, w.args...), 1.0, 1.0)); strings.Contains(plan, "TEMP B-TREE") {
+		t.Errorf("the walk sorts:\n%s", plan)
+	}
 	checkPlan(t, s, "SELECT "+entryColumns+` FROM journal
 		WHERE agent = ? AND command != 'undo' AND undone_by = 0 ORDER BY seq DESC LIMIT 1`, []any{"a"},
 		"journal_undoable (agent=?)")
@@ -47,6 +58,17 @@ func TestQueryPlans(t *testing.T) {
 }
 
 func checkPlan(t *testing.T, s *Store, query string, args []any, want ...string) {
+	t.Helper()
+	text := explain(t, s, query, args)
+	for _, w := range want {
+		if !strings.Contains(text, w) {
+			t.Errorf("%s\nplan lacks %q:\n%s", query, w, text)
+		}
+	}
+}
+
+// explain is SQLite's query plan for the query, one step a line.
+func explain(t *testing.T, s *Store, query string, args []any) string {
 	t.Helper()
 	rows, err := s.db.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+query, args...)
 	if err != nil {
@@ -62,10 +84,5 @@ func checkPlan(t *testing.T, s *Store, query string, args []any, want ...string)
 		plan = append(plan, detail)
 	}
 	rows.Close()
-	text := strings.Join(plan, "\n")
-	for _, w := range want {
-		if !strings.Contains(text, w) {
-			t.Errorf("%s\nplan lacks %q:\n%s", query, w, text)
-		}
-	}
+	return strings.Join(plan, "\n")
 }

@@ -262,7 +262,7 @@ func walkSQL(w where, now time.Time, ageSlack float64) string {
 	return "SELECT tid, hi, due, u + (CASE WHEN status = 'pending' AND EXISTS (SELECT 1 FROM task_deps d WHERE d.task_id = tid AND d.dep_live = 1) THEN " +
 		fmt.Sprint(backlog.DefaultCoefficients.Blocked) + " ELSE 0 END), rest FROM (SELECT t.tid AS tid, t.rank_hi AS hi, t.due_at IS NOT NULL AS due, t.status AS status, " +
 		urgencySQL(now) + " AS u, " + restBoundSQL(now, ageSlack) + " AS rest FROM tasks t INDEXED BY tasks_rank WHERE t.status NOT IN ('completed', 'deleted') AND t.rank_hi > ? AND t.rank_hi < ? AND (? OR t.due_at IS NOT NULL) AND (" +
-		w.sql + ") ORDER BY t.rank_hi DESC, t.due_at, t.entry_at) WHERE u > ? OR rest <= ?"
+		w.sql + ") ORDER BY t.rank_hi DESC, t.due_at, t.entry_at, t.tid) WHERE u > ? OR rest <= ?"
 }
 
 // candHeap keeps the walk's best candidates, the least urgent on top.

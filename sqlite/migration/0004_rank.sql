@@ -24,10 +24,11 @@ ALTER TABLE tasks ADD COLUMN rank_hi REAL NOT NULL DEFAULT 0;
 -- Within one bound, tasks without a due date come first, oldest first (the
 -- age term falls along them), then those with one, earliest first (the due
 -- term falls along them).
--- Only open tasks: finished ones rank 0, and most of a backlog's rows are
--- finished ones. The columns after entry_at let SQLite test a READY filter
--- and work out urgency from the index alone.
-CREATE INDEX tasks_rank ON tasks (rank_hi DESC, due_at, entry_at, status, wait_at, scheduled_at, agent, urg_own, blocking_n, project)
+-- Tasks that tie in all three come in the order they were written. Only
+-- open tasks: finished ones rank 0, and most of a backlog's rows are
+-- finished ones. The columns after tid let SQLite test a READY filter (and
+-- a project) and work out urgency from the index alone.
+CREATE INDEX tasks_rank ON tasks (rank_hi DESC, due_at, entry_at, tid, status, wait_at, scheduled_at, agent, urg_own, blocking_n, project)
 WHERE status NOT IN ('completed', 'deleted');
 
 -- blocking_n follows the rows of task_deps; rank_hi gains or loses the
