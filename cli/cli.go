@@ -111,6 +111,7 @@ type runner struct {
 	store   store.Store
 	engine  *engine.Engine
 	color   *bool
+	model   *kong.Application // the grammar, for completion scripts
 }
 
 // exit carries kong's exit status (after --help) out of the parser.
@@ -142,6 +143,7 @@ func Run(ctx context.Context, args []string, env Env) (status int) {
 	if err != nil {
 		return a.fail(err)
 	}
+	a.model = parser.Model
 	if len(args) == 0 {
 		args = []string{"--help"}
 	}

@@ -2,7 +2,10 @@ package cli
 
 import (
 	"io"
+	"slices"
 	"strings"
+
+	"github.com/alecthomas/kong"
 
 	backlog "github.com/agent-backlog/backlog"
 )
@@ -33,7 +36,7 @@ var subcommands = [][2]string{
 	{"annotate", "Add a note"}, {"denotate", "Remove a note"}, {"duplicate", "Copy a task"},
 	{"undo", "Reverse your last command"}, {"import", "Import tasks from JSON"},
 	{"export", "Print tasks as JSON"}, {"projects", "List projects"}, {"tags", "List tags"},
-	{"doc", "A task's markdown doc"}, {"where", "Show the store in use"}, {"serve", "Run the MCP server"}, {"archive", "Archive old finished tasks"},
+	{"doc", "The markdown doc of a task"}, {"where", "Show the store in use"}, {"serve", "Run the MCP server"}, {"archive", "Archive old finished tasks"},
 	{"calc", "Resolve a date expression"}, {"completion", "Print a completion script"},
 	{"claim", "Take a task for an agent"}, {"release", "Hand a claimed task back"},
 	{"assign-all", "Hold tasks for one agent"}, {"remove", "Delete and purge a task"},
@@ -48,16 +51,39 @@ func (c *completionCmd) Run(a *runner) error {
 		names = append(names, s[0])
 		described = append(described, "'"+s[0]+":"+s[1]+"'")
 	}
+	flags := commandFlags(a.model)
 	var script string
 	switch c.Shell {
 	case "bash":
+		var b strings.Builder
+		for _, s := range subcommands {
+			b.WriteString("        " + s[0] + ") echo '" + flagNames(flags[s[0]]) + "' ;;\n")
+		}
 		script = strings.ReplaceAll(bashCompletion, "@COMMANDS@", strings.Join(names, " "))
+		script = strings.ReplaceAll(script, "@FLAGS@\n", b.String())
 	case "zsh":
+		var b strings.Builder
+		for _, s := range subcommands {
+			b.WriteString("    " + s[0] + ") flags=(" + flagNames(flags[s[0]]) + ") ;;\n")
+		}
 		script = strings.ReplaceAll(zshCompletion, "@COMMANDS@", strings.Join(described, "\n    "))
+		script = strings.ReplaceAll(script, "@FLAGS@\n", b.String())
 	case "fish":
 		var b strings.Builder
 		for _, s := range subcommands {
 			b.WriteString("complete -c backlog -n __fish_use_subcommand -a " + s[0] + " -d '" + s[1] + "'\n")
+		}
+		for _, s := range subcommands {
+			for _, f := range flags[s[0]] {
+				if f.global {
+					continue
+				}
+				b.WriteString("complete -c backlog -n '__fish_seen_subcommand_from " + s[0] + "' -l " + f.name)
+				if f.value {
+					b.WriteString(" -r")
+				}
+				b.WriteString(" -d '" + strings.ReplaceAll(f.help, "'", `\'`) + "'\n")
+			}
 		}
 		script = strings.ReplaceAll(fishCompletion, "@COMMANDS@\n", b.String())
 	case "":
@@ -67,6 +93,57 @@ func (c *completionCmd) Run(a *runner) error {
 	}
 	_, err := io.WriteString(a.env.Stdout, script)
 	return err
+}
+
+// flag is a command's flag as the completion scripts offer it.
+type flag struct {
+	name, help    string
+	value, global bool // takes a value; belongs to every command
+}
+
+// commandFlags lists each command's flags (a command with subcommands, as
+// doc, gets theirs too), from the grammar itself, so that a new flag is
+// completed without anyone remembering to add it here.
+func commandFlags(app *kong.Application) map[string][]flag {
+	out := map[string][]flag{}
+	if app == nil {
+		return out
+	}
+	global := map[string]bool{}
+	for _, f := range app.Flags {
+		global[f.Name] = true
+	}
+	var walk func(name string, n *kong.Node)
+	walk = func(name string, n *kong.Node) {
+		for _, group := range n.AllFlags(true) {
+			for _, f := range group {
+				if slices.ContainsFunc(out[name], func(x flag) bool { return x.name == f.Name }) {
+					continue
+				}
+				out[name] = append(out[name], flag{name: f.Name, help: f.Help, value: !f.IsBool(), global: global[f.Name]})
+			}
+		}
+		for _, c := range n.Children {
+			if !c.Hidden {
+				walk(name, c)
+			}
+		}
+	}
+	for _, c := range app.Children {
+		if !c.Hidden {
+			walk(c.Name, c)
+		}
+	}
+	return out
+}
+
+// flagNames is "--a --b ..." for the flags.
+func flagNames(fs []flag) string {
+	names := make([]string, len(fs))
+	for i, f := range fs {
+		names[i] = "--" + f.name
+	}
+	return strings.Join(names, " ")
 }
 
 const bashCompletion = `# bash completion for backlog: source <(backlog completion bash)
@@ -93,7 +170,7 @@ _backlog() {
                 if [[ "$cmd" == doc && "${COMP_WORDS[2]}" != @(write|read|edit|delete) ]]; then
                     cands=($(compgen -W "write read edit delete" -- "$cur"))
                 elif [[ "$cur" == --* ]]; then
-                    cands=($(compgen -W "--json --data --help --yes --sort --limit --file" -- "$cur"))
+                    cands=($(compgen -W "$(_backlog_flags "$cmd")" -- "$cur"))
                 elif [[ -z "$cur" || "$cur" == [0-9]* ]]; then
                     cands=($(compgen -W "$(backlog _complete ids 2>/dev/null | cut -f1)" -- "$cur"))
                 else
@@ -110,6 +187,11 @@ _backlog() {
     COMPREPLY=("${cands[@]}")
     [[ ${#COMPREPLY[@]} -eq 1 && "${COMPREPLY[0]}" == *: ]] && compopt -o nospace 2>/dev/null
     return 0
+}
+_backlog_flags() {
+    case "$1" in
+@FLAGS@
+    esac
 }
 complete -F _backlog backlog
 `
@@ -133,7 +215,11 @@ _backlog() {
       if (( CURRENT == 3 )); then compadd write read edit delete; return; fi ;;
   esac
   if [[ $cur == --* ]]; then
-    compadd -- --json --data --help --yes --sort --limit --file
+    local -a flags
+    case ${words[2]} in
+@FLAGS@
+    esac
+    compadd -- $flags
   elif [[ -z $cur || $cur == [0-9]* ]]; then
     local -a ids
     ids=(${${(f)"$(backlog _complete ids 2>/dev/null)"}/$'\t'/:})
@@ -159,10 +245,6 @@ complete -c backlog -l data -r -F -d 'The backlog directory'
 complete -c backlog -n '__fish_seen_subcommand_from completion' -a 'bash zsh fish'
 complete -c backlog -n '__fish_seen_subcommand_from import' -F
 complete -c backlog -n '__fish_seen_subcommand_from doc; and not __fish_seen_subcommand_from write read edit delete' -a 'write read edit delete'
-complete -c backlog -n '__fish_seen_subcommand_from modify' -l yes -d 'Modify more than 25 tasks'
-complete -c backlog -n '__fish_seen_subcommand_from list' -l sort -r -d 'Sort keys, e.g. due+,id+'
-complete -c backlog -n '__fish_seen_subcommand_from list' -l limit -r -d 'At most N tasks'
-complete -c backlog -n '__fish_seen_subcommand_from write' -l file -r -F -d 'Read the doc from FILE'
 complete -c backlog -n 'not __fish_use_subcommand; and not __fish_seen_subcommand_from completion import where undo projects tags calc' -a '(backlog _complete ids 2>/dev/null)'
 complete -c backlog -n 'not __fish_use_subcommand; and not __fish_seen_subcommand_from completion import where undo projects tags calc' -a '(backlog _complete word (commandline -ct) 2>/dev/null)'
 `
