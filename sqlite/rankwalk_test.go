@@ -272,6 +272,15 @@ type rankTruth struct {
 	u     map[string]float64
 }
 
+// urgencies are the tasks' urgencies at now, by UUID.
+func urgencies(all []*backlog.Task, g backlog.Graph, now time.Time) map[string]float64 {
+	u := make(map[string]float64, len(all))
+	for _, x := range all {
+		u[x.UUID] = backlog.Urgency(x, now, g.Blocked(x), g.Blocking(x))
+	}
+	return u
+}
+
 // newRankTruth is the truth for filter e at now: the tasks it matches by the
 // evaluator, with the urgencies u.
 func newRankTruth(all []*backlog.Task, e filter.Expr, now time.Time, g backlog.Graph, u map[string]float64) rankTruth {
@@ -411,10 +420,7 @@ func TestRankedWalkProperty(t *testing.T) {
 			}
 		}
 		for _, now := range rankNows(r) {
-			u := make(map[string]float64, len(all))
-			for _, x := range all {
-				u[x.UUID] = backlog.Urgency(x, now, g.Blocked(x), g.Blocking(x))
-			}
+			u := urgencies(all, g, now)
 			for _, src := range srcs {
 				e, err := filter.Parse(src, filter.Options{Now: now, UDAs: udas})
 				if err != nil {
@@ -1194,10 +1200,7 @@ func TestRankMigrationBackfill(t *testing.T) {
 		return err
 	})
 	g := backlog.NewIndex(all)
-	u := map[string]float64{}
-	for _, x := range all {
-		u[x.UUID] = backlog.Urgency(x, clock, g.Blocked(x), g.Blocking(x))
-	}
+	u := urgencies(all, g, clock)
 	for _, src := range []string{"", "+READY", "status:pending"} {
 		e, err := filter.Parse(src, filter.Options{Now: clock})
 		if err != nil {
@@ -1480,10 +1483,7 @@ func TestRankedWalkSmallBacklogs(t *testing.T) {
 		})
 		g := backlog.NewIndex(all)
 		for _, now := range []time.Time{clock, clock.AddDate(-4, 0, 0), clock.AddDate(4, 0, 0), clock.Add(time.Duration(r.Int64N(int64(600*rankDay))) - 200*rankDay)} {
-			u := make(map[string]float64, len(all))
-			for _, x := range all {
-				u[x.UUID] = backlog.Urgency(x, now, g.Blocked(x), g.Blocking(x))
-			}
+			u := urgencies(all, g, now)
 			for _, src := range []string{"", "+READY", "status:pending"} {
 				e, err := filter.Parse(src, filter.Options{Now: now})
 				if err != nil {
