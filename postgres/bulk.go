@@ -8,6 +8,7 @@ import (
 
 	backlog "github.com/agent-backlog/backlog"
 	"github.com/agent-backlog/backlog/store"
+	"github.com/agent-backlog/backlog/store/sqlcodec"
 )
 
 // BulkInsert stores many new tasks at once with COPY, in one write
@@ -39,7 +40,7 @@ func (s *Store) BulkInsert(ctx context.Context, tasks []*backlog.Task) error {
 		x.graph = nil
 		uuids := make([]string, len(tasks))
 		for i, task := range tasks {
-			uuids[i] = validText(task.UUID)
+			uuids[i] = sqlcodec.ValidText(task.UUID)
 			x.wrote(task, nil, "")
 		}
 		// The dependency rows of the new tasks, then the id and liveness of

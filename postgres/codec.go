@@ -1,16 +1,14 @@
 package postgres
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	backlog "github.com/agent-backlog/backlog"
 	"github.com/agent-backlog/backlog/filter"
-	"github.com/agent-backlog/backlog/store"
+	"github.com/agent-backlog/backlog/store/sqlcodec"
 )
 
 // taskColumns are the columns a task is loaded from, in scanTask's order,
@@ -125,19 +123,19 @@ type annotationJSON struct {
 // SQLite store builds it.
 func searchText(t *backlog.Task) string {
 	if len(t.Annotations) == 0 {
-		return filter.Fold(validText(t.Description))
+		return filter.Fold(sqlcodec.ValidText(t.Description))
 	}
 	var b strings.Builder
-	b.WriteString(filter.Fold(validText(t.Description)))
+	b.WriteString(filter.Fold(sqlcodec.ValidText(t.Description)))
 	for _, a := range t.Annotations {
 		b.WriteByte('\n')
-		b.WriteString(filter.Fold(validText(a.Description)))
+		b.WriteString(filter.Fold(sqlcodec.ValidText(a.Description)))
 	}
 	return b.String()
 }
 
 // checkStorable rejects text PostgreSQL cannot hold: the NUL character.
-// (Invalid UTF-8 is stored as encoding/json would write it: see validText.)
+// (Invalid UTF-8 is stored as encoding/json would write it: see sqlcodec.ValidText.)
 func checkStorable(t *backlog.Task) error {
 	bad := func(field string) error {
 		return backlog.Invalidf("task %s: PostgreSQL cannot store the NUL character (U+0000), found in its %s", t.Ref(), field)
@@ -167,7 +165,7 @@ func checkStorable(t *backlog.Task) error {
 	}
 	for k, v := range t.Extra {
 		if s, ok := v.(string); strings.IndexByte(k, 0) >= 0 || ok && strings.IndexByte(s, 0) >= 0 {
-			return bad("user-defined attribute " + validText(k))
+			return bad("user-defined attribute " + sqlcodec.ValidText(k))
 		}
 	}
 	return nil
@@ -184,7 +182,7 @@ func taskArgs(t *backlog.Task) ([]any, error) {
 		for i, a := range t.Annotations {
 			as[i] = annotationJSON{Entry: a.Entry.Unix(), Description: a.Description}
 		}
-		b, err := marshal(as)
+		b, err := sqlcodec.Marshal(as)
 		if err != nil {
 			return nil, err
 		}
@@ -192,18 +190,18 @@ func taskArgs(t *backlog.Task) ([]any, error) {
 	}
 	var extra any
 	if len(t.Extra) > 0 {
-		b, err := marshal(t.Extra)
+		b, err := sqlcodec.Marshal(t.Extra)
 		if err != nil {
 			return nil, fmt.Errorf("user-defined attributes of task %s: %w", t.Ref(), err)
 		}
 		extra = b
 	}
 	return []any{
-		t.ID, validText(t.UUID), validText(t.Description), validText(string(t.Status)), validText(t.Project),
-		validText(string(t.Priority)), textList(t.Tags),
+		t.ID, sqlcodec.ValidText(t.UUID), sqlcodec.ValidText(t.Description), sqlcodec.ValidText(string(t.Status)), sqlcodec.ValidText(t.Project),
+		sqlcodec.ValidText(string(t.Priority)), textList(t.Tags),
 		dateArg(t.Due), dateArg(t.Scheduled), dateArg(t.Wait), dateArg(t.Until),
-		validText(t.Recur), validText(t.Parent), validText(t.Mask), textList(t.Depends),
-		validText(t.Agent), anns, t.HasDoc, dateArg(t.Entry), dateArg(t.Modified), dateArg(t.Start), dateArg(t.End), extra,
+		sqlcodec.ValidText(t.Recur), sqlcodec.ValidText(t.Parent), sqlcodec.ValidText(t.Mask), textList(t.Depends),
+		sqlcodec.ValidText(t.Agent), anns, t.HasDoc, dateArg(t.Entry), dateArg(t.Modified), dateArg(t.Start), dateArg(t.End), extra,
 		searchText(t),
 	}, nil
 }
@@ -215,40 +213,9 @@ func textList(vs []string) any {
 	}
 	out := make([]string, len(vs))
 	for i, v := range vs {
-		out[i] = validText(v)
+		out[i] = sqlcodec.ValidText(v)
 	}
 	return out
-}
-
-// validText is s as it reads back from JSON: each byte that is not valid
-// UTF-8 becomes U+FFFD, as encoding/json writes it. PostgreSQL accepts only
-// valid text.
-func validText(s string) string {
-	if utf8.ValidString(s) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b.WriteRune(utf8.RuneError)
-		} else {
-			b.WriteString(s[i : i+size])
-		}
-		i += size
-	}
-	return b.String()
-}
-
-// marshal encodes v as compact JSON text without HTML escaping.
-func marshal(v any) (string, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return "", err
-	}
-	return strings.TrimSuffix(buf.String(), "\n"), nil
 }
 
 // scanner is pgx.Row or pgx.Rows.
@@ -294,119 +261,4 @@ func scanTask(sc scanner) (*backlog.Task, error) {
 		}
 	}
 	return &t, nil
-}
-
-// udaTypes is the bit set of JSON types a UDA has held.
-const (
-	udaString = 1 << iota
-	udaNumber
-	udaBool
-)
-
-// udaType is the type bit of a UDA value.
-func udaType(v any) int {
-	switch v.(type) {
-	case float64, float32, int, int64, int32, json.Number:
-		return udaNumber
-	case bool:
-		return udaBool
-	}
-	return udaString
-}
-
-// udaKind reads a bit set of types.
-func udaKind(types int) filter.UDAKind {
-	switch types {
-	case udaNumber:
-		return filter.UDANumber
-	case udaBool:
-		return filter.UDABool
-	case udaString:
-		return filter.UDAString
-	}
-	return filter.UDAMixed
-}
-
-// changeJSON is a journal change as kept in journal.changes (the SQLite
-// store's format). Task images use the domain's lossless MarshalJSON and
-// UnmarshalJSON.
-type changeJSON struct {
-	UUID       string          `json:"uuid"`
-	Before     json.RawMessage `json:"before,omitempty"`
-	After      json.RawMessage `json:"after,omitempty"`
-	Doc        *docJSON        `json:"doc,omitempty"`
-	Archived   string          `json:"archived,omitempty"`
-	Unarchived string          `json:"unarchived,omitempty"`
-}
-
-type docJSON struct {
-	Before *string `json:"before"`
-	After  *string `json:"after"`
-}
-
-// encodeChanges writes an entry's changes.
-func encodeChanges(cs []store.Change) (string, error) {
-	out := make([]changeJSON, len(cs))
-	for i, c := range cs {
-		out[i].UUID = c.UUID
-		out[i].Archived, out[i].Unarchived = c.Archived, c.Unarchived
-		var err error
-		if out[i].Before, err = taskImage(c.Before); err != nil {
-			return "", err
-		}
-		if out[i].After, err = taskImage(c.After); err != nil {
-			return "", err
-		}
-		if c.Doc != nil {
-			out[i].Doc = &docJSON{Before: c.Doc.Before, After: c.Doc.After}
-		}
-	}
-	return marshal(out)
-}
-
-// taskImage is a task's JSON image, without its urgency (computed, and
-// possibly not a JSON number).
-func taskImage(t *backlog.Task) (json.RawMessage, error) {
-	if t == nil {
-		return nil, nil
-	}
-	c := *t
-	c.Urgency = 0
-	b, err := c.MarshalJSON()
-	if err != nil {
-		return nil, fmt.Errorf("journal image of task %s: %w", t.Ref(), err)
-	}
-	return b, nil
-}
-
-// decodeChanges reads an entry's changes.
-func decodeChanges(s string) ([]store.Change, error) {
-	var in []changeJSON
-	if err := json.Unmarshal([]byte(s), &in); err != nil {
-		return nil, err
-	}
-	if len(in) == 0 {
-		return nil, nil
-	}
-	cs := make([]store.Change, len(in))
-	for i, c := range in {
-		cs[i].UUID = c.UUID
-		cs[i].Archived, cs[i].Unarchived = c.Archived, c.Unarchived
-		if len(c.Before) > 0 {
-			cs[i].Before = new(backlog.Task)
-			if err := cs[i].Before.UnmarshalJSON(c.Before); err != nil {
-				return nil, fmt.Errorf("image of task %s: %w", c.UUID, err)
-			}
-		}
-		if len(c.After) > 0 {
-			cs[i].After = new(backlog.Task)
-			if err := cs[i].After.UnmarshalJSON(c.After); err != nil {
-				return nil, fmt.Errorf("image of task %s: %w", c.UUID, err)
-			}
-		}
-		if c.Doc != nil {
-			cs[i].Doc = &store.DocChange{Before: c.Doc.Before, After: c.Doc.After}
-		}
-	}
-	return cs, nil
 }

@@ -77,6 +77,7 @@ import (
 	backlog "github.com/agent-backlog/backlog"
 	"github.com/agent-backlog/backlog/config"
 	"github.com/agent-backlog/backlog/store"
+	"github.com/agent-backlog/backlog/store/sqlcodec"
 )
 
 //go:embed migration/*.sql
@@ -204,7 +205,7 @@ func parseURL(url string) (*pgxpool.Config, error) {
 		return nil, backlog.Invalidf("no PostgreSQL URL given: set BACKLOG_DATABASE_URL or --database-url to postgres://user@host:5432/database")
 	}
 	if scheme, _, ok := strings.Cut(url, "://"); ok && scheme != "postgres" && scheme != "postgresql" {
-		return nil, backlog.Invalidf("the PostgreSQL URL is not valid: it must start with postgres:// or postgresql://, not %s://", validText(scheme))
+		return nil, backlog.Invalidf("the PostgreSQL URL is not valid: it must start with postgres:// or postgresql://, not %s://", sqlcodec.ValidText(scheme))
 	}
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {

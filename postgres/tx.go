@@ -16,6 +16,7 @@ import (
 	backlog "github.com/agent-backlog/backlog"
 	"github.com/agent-backlog/backlog/filter"
 	"github.com/agent-backlog/backlog/store"
+	"github.com/agent-backlog/backlog/store/sqlcodec"
 )
 
 // tx is a store.Tx over one PostgreSQL transaction.
@@ -157,7 +158,7 @@ func (x *tx) TaskByUUID(ctx context.Context, uuid string) (*backlog.Task, error)
 
 // storableText reports whether s can travel as a text parameter.
 func storableText(s string) bool {
-	return strings.IndexByte(s, 0) < 0 && validText(s) == s
+	return strings.IndexByte(s, 0) < 0 && sqlcodec.ValidText(s) == s
 }
 
 // limitArg is a LIMIT value: NULL (no limit) for limit <= 0.
@@ -361,7 +362,7 @@ func (x *tx) UDAs(ctx context.Context) (map[string]filter.UDAKind, error) {
 	}
 	out := make(map[string]filter.UDAKind, len(x.udas))
 	for name, types := range x.udas {
-		out[name] = udaKind(types)
+		out[name] = sqlcodec.UDAKind(types)
 	}
 	return out, nil
 }
@@ -609,7 +610,7 @@ func (x *tx) wrote(t *backlog.Task, oldDeps []string, oldParent string) {
 		if x.newUDAs == nil {
 			x.newUDAs = map[string]int{}
 		}
-		x.newUDAs[name] |= udaType(v)
+		x.newUDAs[name] |= sqlcodec.UDAType(v)
 	}
 }
 
@@ -658,7 +659,7 @@ func (x *tx) flushUDAs(ctx context.Context) error {
 	var types []int32
 	for name, ty := range x.newUDAs {
 		if have := x.udas[name]; have|ty != have {
-			names = append(names, validText(name))
+			names = append(names, sqlcodec.ValidText(name))
 			types = append(types, int32(ty))
 		}
 	}
@@ -752,7 +753,7 @@ func (x *tx) SetDoc(ctx context.Context, uuid, content string) error {
 	tag, err := x.exec(ctx, `INSERT INTO docs (backlog, task_uuid, content)
 		SELECT $1, uuid, $3 FROM tasks WHERE backlog = $1 AND uuid = $2
 		ON CONFLICT (backlog, task_uuid) DO UPDATE SET content = excluded.content`,
-		x.s.backlog, uuid, validText(content))
+		x.s.backlog, uuid, sqlcodec.ValidText(content))
 	if err != nil {
 		return fmt.Errorf("postgres: write the doc of task %s: %w", uuid, err)
 	}
@@ -786,7 +787,7 @@ func scanEntry(sc scanner) (*store.Entry, error) {
 		return nil, err
 	}
 	e.At = time.Unix(at, 0).UTC()
-	cs, err := decodeChanges(changes)
+	cs, err := sqlcodec.DecodeChanges(changes)
 	if err != nil {
 		return nil, fmt.Errorf("journal entry %d: %w", e.Seq, err)
 	}
@@ -800,7 +801,7 @@ func (x *tx) Append(ctx context.Context, e *store.Entry) error {
 	if err := x.check(true); err != nil {
 		return err
 	}
-	changes, err := encodeChanges(e.Changes)
+	changes, err := sqlcodec.EncodeChanges(e.Changes)
 	if err != nil {
 		return fmt.Errorf("postgres: journal entry: %w", err)
 	}
@@ -815,14 +816,14 @@ func (x *tx) Append(ctx context.Context, e *store.Entry) error {
 	}
 	uuids := make([]string, 0, len(e.Changes))
 	for _, c := range e.Changes {
-		if u := validText(strings.ReplaceAll(c.UUID, "\x00", "")); !slices.Contains(uuids, u) {
+		if u := sqlcodec.ValidText(strings.ReplaceAll(c.UUID, "\x00", "")); !slices.Contains(uuids, u) {
 			uuids = append(uuids, u)
 		}
 	}
 	var seq int64
 	err = x.queryRow(ctx, "SELECT backlog_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-		x.s.backlog, x.s.journalKey, x.s.channel, e.At.Unix(), validText(e.Agent), validText(e.Command),
-		validText(e.Summary), e.Undoes, e.UndoneBy, changes, uuids).Scan(&seq)
+		x.s.backlog, x.s.journalKey, x.s.channel, e.At.Unix(), sqlcodec.ValidText(e.Agent), sqlcodec.ValidText(e.Command),
+		sqlcodec.ValidText(e.Summary), e.Undoes, e.UndoneBy, changes, uuids).Scan(&seq)
 	if err != nil {
 		return fmt.Errorf("postgres: append to the journal: %w", err)
 	}

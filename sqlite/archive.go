@@ -8,6 +8,7 @@ import (
 
 	backlog "github.com/agent-backlog/backlog"
 	"github.com/agent-backlog/backlog/store"
+	"github.com/agent-backlog/backlog/store/sqlcodec"
 )
 
 // Archive implements store.Tx.
@@ -19,7 +20,7 @@ func (x *tx) Archive(ctx context.Context, uuid, segment string) error {
 	if err != nil {
 		return err
 	}
-	image, err := taskImage(t)
+	image, err := sqlcodec.TaskImage(t)
 	if err != nil {
 		return err
 	}

@@ -7,11 +7,10 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	backlog "github.com/agent-backlog/backlog"
 	"github.com/agent-backlog/backlog/filter"
-	"github.com/agent-backlog/backlog/store"
+	"github.com/agent-backlog/backlog/store/sqlcodec"
 )
 
 // taskColumns are the columns a task is loaded from, in scanTask's order,
@@ -103,7 +102,7 @@ func searchText(t *backlog.Task) string {
 	b.WriteString(filter.Fold(t.Description))
 	for _, a := range t.Annotations {
 		b.WriteByte('\n')
-		b.WriteString(filter.Fold(validText(a.Description)))
+		b.WriteString(filter.Fold(sqlcodec.ValidText(a.Description)))
 	}
 	return b.String()
 }
@@ -124,7 +123,7 @@ func taskArgs(t *backlog.Task) ([]any, error) {
 		for i, a := range t.Annotations {
 			as[i] = annotationJSON{Entry: a.Entry.Unix(), Description: a.Description}
 		}
-		b, err := marshal(as)
+		b, err := sqlcodec.Marshal(as)
 		if err != nil {
 			return nil, err
 		}
@@ -132,7 +131,7 @@ func taskArgs(t *backlog.Task) ([]any, error) {
 	}
 	var extra any
 	if len(t.Extra) > 0 {
-		b, err := marshal(t.Extra)
+		b, err := sqlcodec.Marshal(t.Extra)
 		if err != nil {
 			return nil, fmt.Errorf("user-defined attributes of task %s: %w", t.Ref(), err)
 		}
@@ -151,43 +150,12 @@ func taskArgs(t *backlog.Task) ([]any, error) {
 	}, nil
 }
 
-// validText is s as it reads back from JSON: each byte that is not valid
-// UTF-8 becomes U+FFFD, as encoding/json writes it. Index rows are written
-// from it so that they agree with the task that is loaded.
-func validText(s string) string {
-	if utf8.ValidString(s) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b.WriteRune(utf8.RuneError)
-		} else {
-			b.WriteString(s[i : i+size])
-		}
-		i += size
-	}
-	return b.String()
-}
-
 // jsonList is a list column's value: a JSON array, or NULL when empty.
 func jsonList(vs []string) (any, error) {
 	if len(vs) == 0 {
 		return nil, nil
 	}
-	return marshal(vs)
-}
-
-// marshal encodes v as compact JSON text without HTML escaping.
-func marshal(v any) (string, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return "", err
-	}
-	return strings.TrimSuffix(buf.String(), "\n"), nil
+	return sqlcodec.Marshal(vs)
 }
 
 // scanner is *sql.Row or *sql.Rows.
@@ -276,119 +244,4 @@ func decodeListJSON(b []byte) ([]string, error) {
 		return nil, err
 	}
 	return vs, nil
-}
-
-// udaTypes is the bit set of JSON types a UDA has held.
-const (
-	udaString = 1 << iota
-	udaNumber
-	udaBool
-)
-
-// udaType is the type bit of a UDA value.
-func udaType(v any) int {
-	switch v.(type) {
-	case float64, float32, int, int64, int32, json.Number:
-		return udaNumber
-	case bool:
-		return udaBool
-	}
-	return udaString
-}
-
-// udaKind reads a bit set of types.
-func udaKind(types int) filter.UDAKind {
-	switch types {
-	case udaNumber:
-		return filter.UDANumber
-	case udaBool:
-		return filter.UDABool
-	case udaString:
-		return filter.UDAString
-	}
-	return filter.UDAMixed
-}
-
-// changeJSON is a journal change as kept in journal.changes. Task images use
-// the domain's lossless MarshalJSON/UnmarshalJSON.
-type changeJSON struct {
-	UUID   string          `json:"uuid"`
-	Before json.RawMessage `json:"before,omitempty"`
-	After  json.RawMessage `json:"after,omitempty"`
-	Doc    *docJSON        `json:"doc,omitempty"`
-	// Archived and Unarchived name the segment a task moved into or out of.
-	Archived   string `json:"archived,omitempty"`
-	Unarchived string `json:"unarchived,omitempty"`
-}
-
-type docJSON struct {
-	Before *string `json:"before"`
-	After  *string `json:"after"`
-}
-
-// encodeChanges writes an entry's changes.
-func encodeChanges(cs []store.Change) (string, error) {
-	out := make([]changeJSON, len(cs))
-	for i, c := range cs {
-		out[i].UUID = c.UUID
-		out[i].Archived, out[i].Unarchived = c.Archived, c.Unarchived
-		var err error
-		if out[i].Before, err = taskImage(c.Before); err != nil {
-			return "", err
-		}
-		if out[i].After, err = taskImage(c.After); err != nil {
-			return "", err
-		}
-		if c.Doc != nil {
-			out[i].Doc = &docJSON{Before: c.Doc.Before, After: c.Doc.After}
-		}
-	}
-	return marshal(out)
-}
-
-// taskImage is a task's JSON image, without its urgency (computed, and
-// possibly not a JSON number).
-func taskImage(t *backlog.Task) (json.RawMessage, error) {
-	if t == nil {
-		return nil, nil
-	}
-	c := *t
-	c.Urgency = 0
-	b, err := c.MarshalJSON()
-	if err != nil {
-		return nil, fmt.Errorf("journal image of task %s: %w", t.Ref(), err)
-	}
-	return b, nil
-}
-
-// decodeChanges reads an entry's changes.
-func decodeChanges(s string) ([]store.Change, error) {
-	var in []changeJSON
-	if err := json.Unmarshal([]byte(s), &in); err != nil {
-		return nil, err
-	}
-	if len(in) == 0 {
-		return nil, nil
-	}
-	cs := make([]store.Change, len(in))
-	for i, c := range in {
-		cs[i].UUID = c.UUID
-		cs[i].Archived, cs[i].Unarchived = c.Archived, c.Unarchived
-		if len(c.Before) > 0 {
-			cs[i].Before = new(backlog.Task)
-			if err := cs[i].Before.UnmarshalJSON(c.Before); err != nil {
-				return nil, fmt.Errorf("image of task %s: %w", c.UUID, err)
-			}
-		}
-		if len(c.After) > 0 {
-			cs[i].After = new(backlog.Task)
-			if err := cs[i].After.UnmarshalJSON(c.After); err != nil {
-				return nil, fmt.Errorf("image of task %s: %w", c.UUID, err)
-			}
-		}
-		if c.Doc != nil {
-			cs[i].Doc = &store.DocChange{Before: c.Doc.Before, After: c.Doc.After}
-		}
-	}
-	return cs, nil
 }

@@ -78,7 +78,7 @@ var blockedSQL = fmt.Sprintf("(CASE WHEN t.status = 'pending' AND EXISTS (SELECT
 // unixFloat is t in unix seconds with the fraction.
 func unixFloat(t time.Time) float64 { return float64(t.UnixNano()) / 1e9 }
 
-// dueFactorSQL is backlog.DueFactor of t.due_at: 0.2 up to two weeks
+// dueFactorSQL is the due term's factor (backlog.Urgency) of t.due_at: 0.2 up to two weeks
 // before the date, rising linearly to 1.0 a week after it, with the line
 // and its ends worked out here (SQLite computes it for every task a walk
 // meets).

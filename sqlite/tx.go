@@ -13,6 +13,7 @@ import (
 	backlog "github.com/agent-backlog/backlog"
 	"github.com/agent-backlog/backlog/filter"
 	"github.com/agent-backlog/backlog/store"
+	"github.com/agent-backlog/backlog/store/sqlcodec"
 
 	sqlite3 "modernc.org/sqlite/lib"
 )
@@ -291,7 +292,7 @@ func (x *tx) UDAs(ctx context.Context) (map[string]filter.UDAKind, error) {
 		if err := rows.Scan(&name, &types); err != nil {
 			return nil, fmt.Errorf("sqlite: user-defined attributes: %w", err)
 		}
-		out[name] = udaKind(types)
+		out[name] = sqlcodec.UDAKind(types)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("sqlite: user-defined attributes: %w", err)
@@ -445,7 +446,7 @@ func (x *tx) writeIndexes(ctx context.Context, tid int64, t *backlog.Task, repla
 	for name, v := range t.Extra {
 		_, err := x.exec(ctx, `INSERT INTO udas (name, types) VALUES (?, ?)
 			ON CONFLICT (name) DO UPDATE SET types = types | excluded.types
-			WHERE types | excluded.types != types`, name, udaType(v))
+			WHERE types | excluded.types != types`, name, sqlcodec.UDAType(v))
 		if err != nil {
 			return fmt.Errorf("sqlite: user-defined attribute %q: %w", name, err)
 		}
@@ -465,7 +466,7 @@ func (x *tx) insertTags(ctx context.Context, tid int64, tags []string) error {
 	}
 	args := make([]any, 0, 2*len(tags))
 	for _, tag := range tags {
-		args = append(args, tid, validText(tag))
+		args = append(args, tid, sqlcodec.ValidText(tag))
 	}
 	_, err := x.exec(ctx, "INSERT OR IGNORE INTO task_tags (task_id, tag) VALUES (?, ?)"+
 		strings.Repeat(", (?, ?)", len(tags)-1), args...)
@@ -486,7 +487,7 @@ func (x *tx) insertDeps(ctx context.Context, tid int64, t *backlog.Task) error {
 		IFNULL((SELECT status = 'pending' FROM tasks WHERE uuid = ?), 0))`
 	args := make([]any, 0, 5*len(t.Depends))
 	for _, d := range t.Depends {
-		d = validText(d)
+		d = sqlcodec.ValidText(d)
 		args = append(args, tid, d, live, d, d)
 	}
 	_, err := x.exec(ctx, "INSERT OR IGNORE INTO task_deps (task_id, dep_uuid, owner_live, dep_id, dep_live) VALUES "+
@@ -606,7 +607,7 @@ func scanEntry(sc scanner) (*store.Entry, error) {
 		return nil, err
 	}
 	e.At = time.Unix(at, 0).UTC()
-	cs, err := decodeChanges(changes)
+	cs, err := sqlcodec.DecodeChanges(changes)
 	if err != nil {
 		return nil, fmt.Errorf("journal entry %d: %w", e.Seq, err)
 	}
@@ -619,7 +620,7 @@ func (x *tx) Append(ctx context.Context, e *store.Entry) error {
 	if err := x.check(true); err != nil {
 		return err
 	}
-	changes, err := encodeChanges(e.Changes)
+	changes, err := sqlcodec.EncodeChanges(e.Changes)
 	if err != nil {
 		return fmt.Errorf("sqlite: journal entry: %w", err)
 	}

@@ -604,7 +604,7 @@ func udaPath(name string) (string, bool) {
 	return `$."` + name + `"`, backlog.IsUDAName(name)
 }
 
-// udaType is the JSON type of a UDA's value, never NULL.
+// sqlcodec.UDAType is the JSON type of a UDA's value, never NULL.
 func udaTypeOf(path string) frag {
 	return sqlf("IFNULL(json_type(t.extra, ?), '')", path)
 }
