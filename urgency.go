@@ -41,14 +41,14 @@ func Urgency(t *Task, now time.Time, blocked, blocking bool) float64 {
 }
 
 // Urgency computes t's urgency at now: the sum of each term's factor (0..1)
-// times its coefficient, as Taskwarrior does. It is Own plus Varying.
+// times its coefficient, as Taskwarrior does: Own plus the terms that vary.
 //
 // A completed or deleted task has no urgency: it is 0.
 func (c Coefficients) Urgency(t *Task, now time.Time, blocked, blocking bool) float64 {
 	if t.Status == StatusCompleted || t.Status == StatusDeleted {
 		return 0
 	}
-	return c.Own(t) + c.Varying(t, now, blocked, blocking)
+	return c.Own(t) + c.varying(t, now, blocked, blocking)
 }
 
 // Own is the part of t's urgency that depends on t alone, never on the
@@ -80,10 +80,10 @@ func (c Coefficients) Own(t *Task) float64 {
 	return u
 }
 
-// Varying is the rest of t's urgency: the terms that move with the clock
+// varying is the rest of t's urgency: the terms that move with the clock
 // (due, scheduled, age, waiting) or with other tasks (blocking, blocked).
 // It reads only t's status, due, scheduled, wait and entry dates.
-func (c Coefficients) Varying(t *Task, now time.Time, blocked, blocking bool) float64 {
+func (c Coefficients) varying(t *Task, now time.Time, blocked, blocking bool) float64 {
 	u := c.Due * dueFactor(t.Due, now)
 	if blocking {
 		u += c.Blocking
@@ -101,12 +101,8 @@ func (c Coefficients) Varying(t *Task, now time.Time, blocked, blocking bool) fl
 	return u
 }
 
-// DueFactor is the due term's factor at now (0..1), for a store that
-// bounds urgency; AgeFactor likewise for the age term.
-func DueFactor(due, now time.Time) float64 { return dueFactor(due, now) }
-
 // AgeFactor is the age term's factor at now (0..1) with the default
-// AgeMax.
+// AgeMax, for a store that bounds urgency.
 func AgeFactor(entry, now time.Time) float64 {
 	return ageFactor(entry, now, DefaultCoefficients.AgeMax)
 }
