@@ -84,6 +84,16 @@ const (
 	maxName        = 200 // projects, tags, agents, UDA names
 )
 
+// Limits on how much one task may hold. They sit far above real use and
+// keep a hostile or runaway client from storing, or making every later
+// read pay for, unbounded lists.
+const (
+	MaxTags     = 100    // tags on one task
+	MaxDepends  = 1000   // dependencies of one task
+	MaxUDAs     = 100    // user-defined attributes on one task
+	MaxUDAValue = 10_000 // bytes of one user-defined attribute's text value
+)
+
 // Task is one unit of work. A zero time means the date is not set.
 type Task struct {
 	ID          int64
@@ -170,6 +180,9 @@ func (t *Task) Validate() error {
 	if _, err := ParsePriority(string(t.Priority)); err != nil {
 		return err
 	}
+	if len(t.Tags) > MaxTags {
+		return Invalidf("a task can hold at most %d tags, got %d", MaxTags, len(t.Tags))
+	}
 	seen := make(map[string]bool, len(t.Tags))
 	for _, tag := range t.Tags {
 		if err := ValidateTag(tag); err != nil {
@@ -192,13 +205,18 @@ func (t *Task) Validate() error {
 		return Invalidf("until (%s) is before due (%s): the series would never start",
 			t.Until.UTC().Format(DateLayout), t.Due.UTC().Format(DateLayout))
 	}
-	for i, d := range t.Depends {
+	if len(t.Depends) > MaxDepends {
+		return Invalidf("a task can depend on at most %d tasks, got %d", MaxDepends, len(t.Depends))
+	}
+	deps := make(map[string]bool, len(t.Depends))
+	for _, d := range t.Depends {
 		if _, err := ParseUUID(d); err != nil {
 			return Invalidf("depends holds %q, which is not a task UUID", d)
 		}
-		if slices.Contains(t.Depends[:i], d) {
+		if deps[d] {
 			return Invalidf("depends holds %s twice", d)
 		}
+		deps[d] = true
 		if d == t.UUID && t.UUID != "" {
 			return Invalidf("task %s cannot depend on itself", t.Ref())
 		}
@@ -215,6 +233,9 @@ func (t *Task) Validate() error {
 		if err := ValidateAnnotation(a.Description); err != nil {
 			return Invalidf("annotation %d: %s", i, err.Error())
 		}
+	}
+	if len(t.Extra) > MaxUDAs {
+		return Invalidf("a task can hold at most %d user-defined attributes, got %d", MaxUDAs, len(t.Extra))
 	}
 	for k, v := range t.Extra {
 		if err := ValidateUDA(k, v); err != nil {
@@ -340,6 +361,9 @@ func ValidateUDA(name string, v any) error {
 	case string:
 		if !utf8.ValidString(x) || strings.ContainsRune(x, 0) {
 			return Invalidf("user-defined attribute %q must be text without NUL characters, in UTF-8", name)
+		}
+		if len(x) > MaxUDAValue {
+			return Invalidf("user-defined attribute %q is %d bytes, more than the %d allowed", name, len(x), MaxUDAValue)
 		}
 	case bool:
 	case float64:

@@ -3,6 +3,8 @@ package backlog
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -64,6 +66,14 @@ func TestValidateRejectsBadFields(t *testing.T) {
 		{"a UDA holding a list", func(t *Task) { t.Extra = map[string]any{"size": []any{1.0}} },
 			`user-defined attribute "size" must be a string, a number or a boolean`},
 		{"UDAs of each JSON type", func(t *Task) { t.Extra = map[string]any{"a": "x", "b": 2.5, "c": true} }, ""},
+		{"as many tags as allowed", func(t *Task) { t.Tags = names("t", MaxTags) }, ""},
+		{"one tag too many", func(t *Task) { t.Tags = names("t", MaxTags+1) }, "a task can hold at most 100 tags, got 101"},
+		{"one dependency too many", func(t *Task) { t.Depends = uuids(MaxDepends + 1) }, "a task can depend on at most 1000 tasks, got 1001"},
+		{"as many UDAs as allowed", func(t *Task) { t.Extra = udas(MaxUDAs) }, ""},
+		{"one UDA too many", func(t *Task) { t.Extra = udas(MaxUDAs + 1) }, "a task can hold at most 100 user-defined attributes, got 101"},
+		{"a UDA value at the limit", func(t *Task) { t.Extra = map[string]any{"note": strings.Repeat("a", MaxUDAValue)} }, ""},
+		{"a UDA value over the limit", func(t *Task) { t.Extra = map[string]any{"note": strings.Repeat("a", MaxUDAValue+1)} },
+			`user-defined attribute "note" is 10001 bytes, more than the 10000 allowed`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -84,6 +94,33 @@ func TestValidateRejectsBadFields(t *testing.T) {
 			}
 		})
 	}
+}
+
+// names makes n distinct names with the prefix: t0, t1, ...
+func names(prefix string, n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = prefix + strconv.Itoa(i)
+	}
+	return out
+}
+
+// uuids makes n distinct UUIDs.
+func uuids(n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("0b6a9c1e-3f7d-4a5b-9c2d-%012d", i+100)
+	}
+	return out
+}
+
+// udas makes n user-defined attributes.
+func udas(n int) map[string]any {
+	out := map[string]any{}
+	for _, k := range names("u", n) {
+		out[k] = 1.0
+	}
+	return out
 }
 
 func TestParsePriorityAndStatus(t *testing.T) {

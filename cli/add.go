@@ -3,11 +3,14 @@ package cli
 import (
 	"context"
 	"fmt"
+	"strings"
 
+	backlog "github.com/agent-backlog/backlog"
 	"github.com/agent-backlog/backlog/engine"
 )
 
 type addCmd struct {
+	Tags  string   `help:"Comma-separated tags, the same as +tag words (Tinytown's form)." placeholder:"A,B"`
 	Words []string `arg:"" optional:"" help:"The description, with modifications among its words."`
 }
 
@@ -23,11 +26,30 @@ Examples:
     backlog add Fix login page project:web +bug due:friday priority:H
     backlog add Renew certificate due:eom recur:monthly
     backlog add Write the spec depends:12,13 --json
-    backlog add "Document the --json flag" +docs`
+    backlog add "Document the --json flag" +docs
+    backlog add "Investigate flaky auth test" --tags test,auth`
 }
 
 func (c *addCmd) Run(a *runner) error {
-	return a.create(c.Words, "Created", (*engine.Engine).Add)
+	words, err := withTags(c.Words, c.Tags)
+	if err != nil {
+		return err
+	}
+	return a.create(words, "Created", (*engine.Engine).Add)
+}
+
+// withTags adds a --tags list to the words as +tag modifications, so that
+// each tag is read and checked exactly as a +tag word is.
+func withTags(words []string, tags string) ([]string, error) {
+	for _, t := range strings.Split(tags, ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			if err := backlog.ValidateTag(t); err != nil {
+				return nil, err
+			}
+			words = append(words, "+"+t)
+		}
+	}
+	return words, nil
 }
 
 // create runs add or log.

@@ -15,6 +15,7 @@ import (
 	"os"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/alecthomas/kong"
 
@@ -144,6 +145,9 @@ func Run(ctx context.Context, args []string, env Env) (status int) {
 		return a.fail(err)
 	}
 	a.model = parser.Model
+	if err := checkUTF8(args); err != nil {
+		return a.fail(err)
+	}
 	if len(args) == 0 {
 		args = []string{"--help"}
 	}
@@ -170,6 +174,17 @@ func (a *runner) fail(err error) int {
 	msg := strings.Join(strings.Fields(err.Error()), " ")
 	fmt.Fprintln(a.env.Stderr, "backlog: "+msg)
 	return ExitCode(err)
+}
+
+// checkUTF8 refuses a command line with bytes that are not UTF-8 before any
+// of it is parsed: the parser would otherwise store them as U+FFFD.
+func checkUTF8(args []string) error {
+	for i, w := range args {
+		if !utf8.ValidString(w) {
+			return backlog.Invalidf("argument %d (%q) is not valid UTF-8", i+1, w)
+		}
+	}
+	return nil
 }
 
 // ExitCode is the exit status for an error: 1 for bad usage or input, 2 for

@@ -64,13 +64,16 @@ func (c *infoCmd) Run(a *runner) error {
 	}
 	date := func(name string, d time.Time) {
 		if !d.IsZero() {
-			row(name, fmt.Sprintf("%s (%s)", d.UTC().Format(backlog.DateLayout), relative(d.Sub(now))))
+			row(name, fmt.Sprintf("%s (%s)", d.UTC().Format(backlog.DateLayout), fromNow(d.Sub(now))))
 		}
 	}
 	row("ID", strconv.FormatInt(t.ID, 10))
 	row("UUID", t.UUID)
 	row("Description", t.Description)
 	row("Status", string(t.Status))
+	if t.Archived != "" {
+		row("Archived", t.Archived+" (read-only: backlog archive restore "+t.Archived+" "+strconv.FormatInt(t.ID, 10)+")")
+	}
 	row("Project", t.Project)
 	row("Priority", string(t.Priority))
 	row("Tags", strings.Join(t.Tags, " "))
@@ -109,6 +112,20 @@ func (c *infoCmd) Run(a *runner) error {
 	}
 	tb.print(a, a.env.Stdout, 0, -1)
 	return nil
+}
+
+// fromNow says how far a date is from now in words, "in 3d" or "2h ago", so
+// that a date on either side of now reads right (a task entered on another
+// machine whose clock runs ahead has an entry date in the future).
+func fromNow(d time.Duration) string {
+	r := relative(d)
+	switch {
+	case r == "0s":
+		return "now"
+	case strings.HasPrefix(r, "-"):
+		return r[1:] + " ago"
+	}
+	return "in " + r
 }
 
 // byteSize writes a size for people: 812 bytes, 3.4 KiB, 1.0 MiB.

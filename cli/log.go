@@ -3,6 +3,7 @@ package cli
 import "github.com/agent-backlog/backlog/engine"
 
 type logCmd struct {
+	Tags  string   `help:"Comma-separated tags, the same as +tag words." placeholder:"A,B"`
 	Words []string `arg:"" optional:"" help:"The description, with modifications among its words."`
 }
 
@@ -17,5 +18,9 @@ Examples:
 }
 
 func (c *logCmd) Run(a *runner) error {
-	return a.create(c.Words, "Logged", (*engine.Engine).Log)
+	words, err := withTags(c.Words, c.Tags)
+	if err != nil {
+		return err
+	}
+	return a.create(words, "Logged", (*engine.Engine).Log)
 }

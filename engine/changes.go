@@ -374,7 +374,7 @@ func (o *op) apply(t *backlog.Task, c *Changes) error {
 		}
 	}
 	if c.Tags != nil {
-		tags, err := editList(t.Tags, c.Tags, func(s string) (string, error) { return s, backlog.ValidateTag(s) })
+		tags, err := editList(t.Tags, c.Tags, backlog.MaxTags, "tags", func(s string) (string, error) { return s, backlog.ValidateTag(s) })
 		if err != nil {
 			return err
 		}
@@ -384,7 +384,7 @@ func (o *op) apply(t *backlog.Task, c *Changes) error {
 		}
 	}
 	if c.Depends != nil {
-		deps, err := editList(t.Depends, c.Depends, func(ref string) (string, error) { return o.depUUID(ref, t) })
+		deps, err := editList(t.Depends, c.Depends, backlog.MaxDepends, "dependencies", func(ref string) (string, error) { return o.depUUID(ref, t) })
 		if err != nil {
 			return err
 		}
@@ -460,14 +460,21 @@ func validRecur(r string) error {
 
 // editList applies a ListEdit to a list, normalising each new entry; the
 // result keeps the list's order, adds at the end, and has no duplicates.
-func editList(list []string, e *ListEdit, norm func(string) (string, error)) ([]string, error) {
+func editList(list []string, e *ListEdit, limit int, what string, norm func(string) (string, error)) ([]string, error) {
+	// Each entry may cost a store lookup (a dependency), so an edit that
+	// asks for more than a task may hold is refused before any of them.
+	if n := distinct(e.Set, e.Add); n > limit {
+		return nil, backlog.Invalidf("a task can hold at most %d %s, got %d", limit, what, n)
+	}
 	var out []string
+	seen := map[string]bool{}
 	add := func(s string) error {
 		v, err := norm(s)
 		if err != nil {
 			return err
 		}
-		if !slices.Contains(out, v) {
+		if !seen[v] {
+			seen[v] = true
 			out = append(out, v)
 		}
 		return nil
@@ -480,19 +487,25 @@ func editList(list []string, e *ListEdit, norm func(string) (string, error)) ([]
 		}
 		return out, nil
 	}
-	out = slices.Clone(list)
+	gone := map[string]bool{}
 	for _, s := range e.Remove {
 		v, err := norm(s)
 		if err != nil {
 			// A full UUID that no longer resolves (a purged task) can
 			// still be removed from the list.
 			u, uerr := backlog.ParseUUID(s)
-			if uerr != nil || !slices.Contains(out, u) {
+			if uerr != nil || !slices.Contains(list, u) {
 				return nil, err
 			}
 			v = u
 		}
-		out = slices.DeleteFunc(out, func(x string) bool { return x == v })
+		gone[v] = true
+	}
+	for _, v := range list {
+		if !gone[v] && !seen[v] {
+			seen[v] = true
+			out = append(out, v)
+		}
 	}
 	for _, s := range e.Add {
 		if err := add(s); err != nil {
@@ -500,6 +513,17 @@ func editList(list []string, e *ListEdit, norm func(string) (string, error)) ([]
 		}
 	}
 	return out, nil
+}
+
+// distinct counts the different strings in the lists.
+func distinct(lists ...[]string) int {
+	seen := map[string]bool{}
+	for _, l := range lists {
+		for _, s := range l {
+			seen[s] = true
+		}
+	}
+	return len(seen)
 }
 
 // depUUID resolves a dependency reference to a UUID.
