@@ -10,15 +10,20 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"time"
+	"unicode/utf8"
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+
+	backlog "github.com/agent-backlog/backlog"
 )
 
 // HTTP limits.
@@ -30,6 +35,22 @@ const (
 	// DefaultSessionTimeout closes an HTTP session (protocol versions up to
 	// 2025-11-25) that has seen no request for this long.
 	DefaultSessionTimeout = 30 * time.Minute
+	// DefaultMaxSessions caps the HTTP sessions open at once. A session costs
+	// about 13 KB; a thousand agents on one server is far beyond real use.
+	DefaultMaxSessions = 1000
+	// DefaultBodyTimeout is how long a request body may take to arrive: a
+	// full-size body needs only 150 KB/s, and a client sending a byte a
+	// second no longer holds its connection for ever.
+	DefaultBodyTimeout = 30 * time.Second
+	// MinTokenLength is the shortest BACKLOG_HTTP_TOKEN accepted off
+	// loopback; the token must also use at least minTokenVariety different
+	// characters, so that "aaaaaaaaaaaaaaaa" or "abababababababab" is refused.
+	MinTokenLength = 16
+	// minTokenVariety is how many different characters a token needs.
+	minTokenVariety = 8
+	// idleConnTimeout closes a keep-alive connection that sends no new
+	// request for this long.
+	idleConnTimeout = 2 * time.Minute
 	// shutdownGrace is how long calls in flight may finish when ServeHTTP
 	// stops, before their contexts are cancelled.
 	shutdownGrace = time.Second
@@ -44,11 +65,15 @@ const (
 //     loopback nor in Options.AllowedOrigins) is refused with 403;
 //   - when Options.Token is set, a request without "Authorization: Bearer
 //     <token>" is refused with 401 (compared in constant time);
-//   - a body over Options.MaxBodyBytes is refused with 413.
+//   - a body over Options.MaxBodyBytes is refused with 413;
+//   - a body that has not arrived whole within Options.BodyTimeout is
+//     refused with 408. Only bodies get this deadline: the event stream a
+//     GET opens stays open as long as its session.
 //
 // Clients of protocol 2026-07-28 and later are served statelessly, as that
 // protocol requires; older clients get a session at initialize, closed
-// after Options.SessionTimeout without requests.
+// after Options.SessionTimeout without requests. At most Options.MaxSessions
+// sessions are open at once: a new one closes the session idle longest.
 func (s *Server) HTTPHandler() http.Handler { return s.httpHandler(s.opts.Token) }
 
 // httpHandler is HTTPHandler with the token to require ("" for none).
@@ -60,6 +85,14 @@ func (s *Server) httpHandler(tokenText string) http.Handler {
 	timeout := s.opts.SessionTimeout
 	if timeout <= 0 {
 		timeout = DefaultSessionTimeout
+	}
+	bodyTimeout := s.opts.BodyTimeout
+	if bodyTimeout <= 0 {
+		bodyTimeout = DefaultBodyTimeout
+	}
+	sessions := &sessionCap{max: s.opts.MaxSessions, server: s.sdk, log: s.log, open: map[string]*sessionUse{}}
+	if sessions.max <= 0 {
+		sessions.max = DefaultMaxSessions
 	}
 	get := func(*http.Request) *sdk.Server { return s.sdk }
 	stateful := sdk.NewStreamableHTTPHandler(get, &sdk.StreamableHTTPOptions{
@@ -88,29 +121,181 @@ func (s *Server) httpHandler(tokenText string) http.Handler {
 			http.Error(w, fmt.Sprintf("request body exceeds %d bytes", limit), http.StatusRequestEntityTooLarge)
 			return
 		}
-		if r.Header.Get("Mcp-Session-Id") != "" || r.Method != http.MethodPost {
-			stateful.ServeHTTP(w, r)
-			return
-		}
-		// A POST without a session: initialize starts a session (older
-		// protocols); anything else is served without one.
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
-		if err != nil {
-			var mbe *http.MaxBytesError
-			if errors.As(err, &mbe) {
-				http.Error(w, fmt.Sprintf("request body exceeds %d bytes", limit), http.StatusRequestEntityTooLarge)
+		var body []byte
+		if r.Body != nil && r.Body != http.NoBody {
+			var err error
+			if body, err = readBody(w, r, limit, bodyTimeout); err != nil {
+				var status *httpStatus
+				errors.As(err, &status)
+				http.Error(w, err.Error(), status.code)
 				return
 			}
-			http.Error(w, "cannot read the request body", http.StatusBadRequest)
-			return
+			r.Body = io.NopCloser(bytes.NewReader(body))
 		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		if isInitialize(body) {
+		if id := r.Header.Get("Mcp-Session-Id"); id != "" {
+			defer sessions.use(id, r.Method == http.MethodPost)()
 			stateful.ServeHTTP(w, r)
 			return
 		}
-		stateless.ServeHTTP(w, r)
+		switch {
+		case r.Method != http.MethodPost:
+			stateful.ServeHTTP(w, r)
+		case isInitialize(body):
+			// A POST without a session: initialize starts a session (older
+			// protocols); anything else is served without one.
+			sessions.start(w, r, stateful)
+		default:
+			stateless.ServeHTTP(w, r)
+		}
 	})
+}
+
+// httpStatus is an error answered with an HTTP status.
+type httpStatus struct {
+	code int
+	msg  string
+}
+
+func (e *httpStatus) Error() string { return e.msg }
+
+// readBody reads a request body whole, at most limit bytes, within timeout.
+// The read deadline is lifted once the body is in, so that the answer may
+// stream for as long as it needs. (http.Server's ReadTimeout cannot do this:
+// its deadline stays on the connection and cancels a long event stream.)
+// The deadline needs a ResponseWriter that net/http can reach; behind one
+// that hides it, bodies are read with no deadline.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64, timeout time.Duration) ([]byte, error) {
+	rc := http.NewResponseController(w)
+	deadline := rc.SetReadDeadline(time.Now().Add(timeout)) == nil
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if deadline {
+		rc.SetReadDeadline(time.Time{})
+	}
+	var mbe *http.MaxBytesError
+	switch {
+	case err == nil:
+		return body, nil
+	case errors.As(err, &mbe):
+		return nil, &httpStatus{http.StatusRequestEntityTooLarge, fmt.Sprintf("request body exceeds %d bytes", limit)}
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return nil, &httpStatus{http.StatusRequestTimeout, fmt.Sprintf("request body did not arrive within %s (%d bytes came)", timeout, len(body))}
+	}
+	return nil, &httpStatus{http.StatusBadRequest, fmt.Sprintf("cannot read the request body: %v", err)}
+}
+
+// sessionCap keeps at most max HTTP sessions open: the SDK has no cap, and
+// every session holds memory until it times out. When a client opens one
+// session too many, the session idle longest (no request in flight, the
+// oldest last request) is closed; the event stream of GET does not count as
+// a request in flight, as for the SDK's idle timeout.
+type sessionCap struct {
+	max    int
+	server *sdk.Server
+	log    *slog.Logger
+
+	mu      sync.Mutex
+	open    map[string]*sessionUse // the sessions opened here, by id; some may have closed since
+	opening int                    // sessions being opened now
+	tick    uint64                 // counts requests, to order them without a clock
+}
+
+// sessionUse is what sessionCap knows of a session: its requests in flight
+// and when (in ticks) it last saw one.
+type sessionUse struct {
+	busy int
+	last uint64
+}
+
+// start opens a session: it makes room under the cap, then lets next serve
+// the initialize request and records the session it opened.
+func (c *sessionCap) start(w http.ResponseWriter, r *http.Request, next http.Handler) {
+	for _, ss := range c.makeRoom() {
+		c.log.Warn("closed the HTTP session idle longest, to open a new one within the cap", "session", ss.ID(), "max", c.max)
+		ss.Close()
+	}
+	defer func() {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		c.opening--
+		if id := w.Header().Get("Mcp-Session-Id"); id != "" {
+			c.tick++
+			c.open[id] = &sessionUse{last: c.tick}
+		}
+	}()
+	next.ServeHTTP(w, r)
+}
+
+// makeRoom forgets the sessions that have closed, counts one more being
+// opened, and returns the sessions to close so that all fit the cap.
+func (c *sessionCap) makeRoom() []*sdk.ServerSession {
+	live := map[string]*sdk.ServerSession{}
+	for ss := range c.server.Sessions() {
+		if id := ss.ID(); id != "" {
+			live[id] = ss
+		}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for id := range c.open {
+		if live[id] == nil {
+			delete(c.open, id)
+		}
+	}
+	var closing []*sdk.ServerSession
+	for len(c.open)+c.opening >= c.max && len(c.open) > 0 {
+		id := c.idlest()
+		delete(c.open, id)
+		closing = append(closing, live[id])
+	}
+	c.opening++
+	return closing
+}
+
+// idlest is the session with no request in flight whose last request is
+// the oldest; when every session is busy, the one whose last request is.
+func (c *sessionCap) idlest() string {
+	var best string
+	var bestUse *sessionUse
+	for id, u := range c.open {
+		if bestUse == nil || u.idler(bestUse) {
+			best, bestUse = id, u
+		}
+	}
+	return best
+}
+
+// idler reports whether session u is to be closed before session v.
+func (u *sessionUse) idler(v *sessionUse) bool {
+	if (u.busy == 0) != (v.busy == 0) {
+		return u.busy == 0
+	}
+	return u.last < v.last
+}
+
+// use records a request of a session while it is served; the function it
+// returns records its end. busy is false for the event stream of GET, which
+// lasts as long as the session.
+func (c *sessionCap) use(id string, busy bool) (end func()) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	u := c.open[id]
+	if u == nil {
+		return func() {}
+	}
+	c.tick++
+	u.last = c.tick
+	if busy {
+		u.busy++
+	}
+	return func() {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		c.tick++
+		u.last = c.tick
+		if busy {
+			u.busy--
+		}
+	}
 }
 
 // isInitialize reports whether a JSON-RPC message (or batch) holds an
@@ -168,13 +353,49 @@ func isLoopbackHost(host string) bool {
 // On a loopback address (localhost:8080, 127.0.0.1:8080, [::1]:8080) no
 // token is needed unless Options.Token is set; on any other address a
 // token is required, and when Options.Token is empty one is generated and
-// printed once on Stderr.
+// printed once on Stderr. Off loopback, a token of fewer than MinTokenLength
+// characters, or with fewer than 8 different ones, is refused before
+// listening.
 func (s *Server) ServeHTTP(ctx context.Context, addr string) error {
+	if _, err := s.checkHTTPAddress(addr); err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
 	}
 	return s.serveListener(ctx, ln, addr)
+}
+
+// checkHTTPAddress reports whether addr is a loopback address, and refuses
+// an address it cannot read or, off loopback, a token too easy to guess.
+func (s *Server) checkHTTPAddress(addr string) (loopback bool, err error) {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false, fmt.Errorf("address %q: %w", addr, err)
+	}
+	if isLoopbackHost(host) {
+		return true, nil
+	}
+	if s.opts.Token != "" {
+		return false, checkToken(s.opts.Token)
+	}
+	return false, nil
+}
+
+// checkToken refuses a token that is too short or too uniform to guard a
+// server others can reach.
+func checkToken(token string) error {
+	n := utf8.RuneCountInString(token)
+	different := map[rune]bool{}
+	for _, r := range token {
+		different[r] = true
+	}
+	if n >= MinTokenLength && len(different) >= minTokenVariety {
+		return nil
+	}
+	return backlog.Invalidf("BACKLOG_HTTP_TOKEN has %d characters, %d of them different, but off loopback it needs at least %d characters with at least %d different ones: use a random token (openssl rand -hex 16), or unset it to have one generated",
+		n, len(different), MinTokenLength, minTokenVariety)
 }
 
 // serveListener serves on ln; addr is the address asked for, which decides
@@ -184,13 +405,13 @@ func (s *Server) serveListener(ctx context.Context, ln net.Listener, addr string
 	if stderr == nil {
 		stderr = os.Stderr
 	}
-	host, _, err := net.SplitHostPort(addr)
+	loopback, err := s.checkHTTPAddress(addr)
 	if err != nil {
 		ln.Close()
-		return fmt.Errorf("address %q: %w", addr, err)
+		return err
 	}
 	token := s.opts.Token
-	if token == "" && !isLoopbackHost(host) {
+	if token == "" && !loopback {
 		token = rand.Text()
 		fmt.Fprintf(stderr, "backlog: %s is not a loopback address, so clients must send\n  Authorization: Bearer %s\n(set BACKLOG_HTTP_TOKEN to choose the token)\n", addr, token)
 	}
@@ -201,7 +422,7 @@ func (s *Server) serveListener(ctx context.Context, ln net.Listener, addr string
 	base, cancelRequests := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelRequests()
 	srv := &http.Server{
-		Handler: mux, ReadHeaderTimeout: 10 * time.Second,
+		Handler: mux, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: idleConnTimeout,
 		BaseContext: func(net.Listener) context.Context { return base },
 	}
 	fmt.Fprintf(stderr, "backlog: serving MCP at http://%s%s\n", ln.Addr(), MCPPath)

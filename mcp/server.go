@@ -57,16 +57,27 @@ type Options struct {
 
 	// Token is the bearer token HTTP clients must send (BACKLOG_HTTP_TOKEN).
 	// Empty: ServeHTTP requires none on a loopback address and generates one
-	// on any other.
+	// on any other. Off loopback, ServeHTTP refuses to start with a token
+	// that is easy to guess (see MinTokenLength).
 	Token string
 	// AllowedOrigins are browser origins (scheme://host[:port]) allowed
 	// besides loopback ones (BACKLOG_HTTP_ORIGINS, comma-separated).
 	AllowedOrigins []string
-	// MaxBodyBytes caps an HTTP request body; 0 means DefaultMaxBodyBytes.
+	// MaxBodyBytes caps an HTTP request body and a stdio line; 0 means
+	// DefaultMaxBodyBytes.
 	MaxBodyBytes int64
+	// BodyTimeout is how long an HTTP request body may take to arrive; 0
+	// means DefaultBodyTimeout.
+	BodyTimeout time.Duration
 	// SessionTimeout closes an HTTP session idle this long; 0 means
 	// DefaultSessionTimeout.
 	SessionTimeout time.Duration
+	// MaxSessions caps the HTTP sessions open at once, closing the one idle
+	// longest to make room for a new one; 0 means DefaultMaxSessions.
+	MaxSessions int
+	// LineTimeout is how long a stdio line may stop part-way before it is
+	// dropped; 0 means DefaultLineTimeout.
+	LineTimeout time.Duration
 	// Stderr receives the generated HTTP token and the listening address;
 	// nil means os.Stderr.
 	Stderr io.Writer

@@ -19,12 +19,32 @@ const drainTimeout = 30 * time.Second
 // agents spawn a server, until in ends or ctx is cancelled. When in ends,
 // every request already read is answered before ServeStdio returns: a shell
 // pipe that sends requests and closes stdin gets all its answers.
+//
+// Every line is one message, and no line can end the session: a line that is
+// not JSON (not UTF-8, cut short, followed by more text, nested deeper than
+// 1,000 levels) is answered with a -32700 parse error, and JSON that is not a
+// message with -32600 invalid request, both with "id": null unless the line
+// has a usable id; then the next line is served. JSON-RPC batches (arrays)
+// are refused with -32600, since MCP dropped them in protocol 2025-06-18. A
+// line longer than Options.MaxBodyBytes (the HTTP body limit) is refused and
+// its bytes dropped as they come; a line that stops part-way with no new byte
+// for Options.LineTimeout is refused and dropped. Blank lines and CRLF line
+// ends are fine; at the end of in, a last line without a newline is served
+// like any other.
 func (s *Server) ServeStdio(ctx context.Context, in io.Reader, out io.Writer) error {
 	rc, ok := in.(io.ReadCloser)
 	if !ok {
 		rc = io.NopCloser(in)
 	}
-	t := &drainTransport{inner: &sdk.IOTransport{Reader: rc, Writer: nopWriteCloser{out}}}
+	maxLine := s.opts.MaxBodyBytes
+	if maxLine <= 0 {
+		maxLine = DefaultMaxBodyBytes
+	}
+	lineTimeout := s.opts.LineTimeout
+	if lineTimeout <= 0 {
+		lineTimeout = DefaultLineTimeout
+	}
+	t := &drainTransport{inner: &lineTransport{in: rc, out: out, maxLine: maxLine, lineTimeout: lineTimeout, log: s.log}}
 	ss, err := s.sdk.Connect(ctx, t, nil)
 	if err != nil {
 		return err
@@ -44,12 +64,6 @@ func (s *Server) ServeStdio(ctx context.Context, in io.Reader, out io.Writer) er
 	}
 	return err
 }
-
-// nopWriteCloser keeps the caller's writer (stdout) open when the session
-// ends.
-type nopWriteCloser struct{ io.Writer }
-
-func (nopWriteCloser) Close() error { return nil }
 
 // drainTransport wraps a transport so that the end of its input does not
 // reach the SDK while requests are in flight. The SDK cancels in-flight
