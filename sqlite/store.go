@@ -19,13 +19,13 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
-	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
+	backlog "github.com/agent-backlog/backlog"
 	"github.com/agent-backlog/backlog/store"
 
 	_ "modernc.org/sqlite" // the database/sql driver "sqlite"
@@ -35,21 +35,42 @@ import (
 //go:embed migration/*.sql
 var migrations embed.FS
 
-// busyTimeout is how long a statement waits for another process's lock.
-const busyTimeout = 10000 // milliseconds
+// DefaultBusyTimeout is how long a write waits for another process's lock
+// on the file unless Options say otherwise.
+const DefaultBusyTimeout = 10 * time.Second
+
+// Options tune how a store opens its file.
+type Options struct {
+	// BusyTimeout is how long a write waits for another process to give
+	// up its lock before it fails with backlog.ErrEnvironment; 0 means
+	// DefaultBusyTimeout.
+	BusyTimeout time.Duration
+}
 
 // Store is one backlog in one SQLite file. It is safe for concurrent use.
 type Store struct {
 	db      *sql.DB
 	path    string
+	busy    time.Duration
+	access  access
 	writers *writeQueue
 }
 
 var _ store.Store = (*Store)(nil)
 
-// Open opens the backlog in the SQLite file at path, creating the file and
-// its directory when missing and bringing its schema up to date.
+// Open opens the backlog in the SQLite file at path with the default
+// options: see OpenWith.
 func Open(ctx context.Context, path string) (*Store, error) {
+	return OpenWith(ctx, path, Options{})
+}
+
+// OpenWith opens the backlog in the SQLite file at path, creating the file
+// and its directory (for the owner alone) when missing and bringing its
+// schema up to date. A file this process may not write (a read-only mount,
+// directory or file) opens for reading: every write then fails with the
+// sentence that says so. Failures of the machine are errors of kind
+// backlog.ErrEnvironment.
+func OpenWith(ctx context.Context, path string, opts Options) (*Store, error) {
 	if path == "" {
 		return nil, errors.New("sqlite: no database path given")
 	}
@@ -57,18 +78,23 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: database path %q: %w", path, err)
 	}
-	if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
-		return nil, fmt.Errorf("sqlite: cannot create the directory of %s: %w", abs, err)
+	busy := opts.BusyTimeout
+	if busy <= 0 {
+		busy = DefaultBusyTimeout
+	}
+	acc, err := prepare(abs)
+	if err != nil {
+		return nil, err
 	}
 	// Processes that create the file at the same moment race to switch
 	// it to WAL, which takes a lock SQLite will not wait for when waiting
 	// could deadlock: the loser is told the database is busy at once. It
 	// tries again, as it would have waited for any other lock.
-	deadline := time.Now().Add(busyTimeout * time.Millisecond)
+	deadline := time.Now().Add(busy)
 	for attempt := 1; ; attempt++ {
-		s, err := open(ctx, abs)
+		s, err := open(ctx, abs, acc, busy)
 		if err == nil || !isBusy(err) || time.Now().After(deadline) {
-			return s, err
+			return s, failure(abs, busy, err)
 		}
 		select {
 		case <-ctx.Done():
@@ -78,13 +104,14 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	}
 }
 
-func open(ctx context.Context, abs string) (*Store, error) {
-	db, err := sql.Open("sqlite", dsn(abs))
+func open(ctx context.Context, abs string, acc access, busy time.Duration) (*Store, error) {
+	db, err := sql.Open("sqlite", dsn(abs, acc, busy))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", abs, err)
 	}
 	db.SetMaxIdleConns(4)
-	s := &Store{db: db, path: abs, writers: &writeQueue{path: abs + "-writer.lock"}}
+	s := &Store{db: db, path: abs, busy: busy, access: acc,
+		writers: &writeQueue{path: abs + "-writer.lock", timeout: busy}}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -108,13 +135,20 @@ func isBusy(err error) bool {
 
 // dsn is the driver's name for the file: a file: URI (so that any path
 // survives) with the connection settings every connection of the pool gets.
-func dsn(path string) string {
+func dsn(path string, acc access, busy time.Duration) string {
 	q := url.Values{}
-	q.Set("_busy_timeout", strconv.Itoa(busyTimeout))
-	q.Set("_journal_mode", "WAL")
+	q.Set("_busy_timeout", strconv.FormatInt(busy.Milliseconds(), 10))
+	if acc.readOnly == "" {
+		q.Set("_journal_mode", "WAL")
+		q.Set("_txlock", "immediate") // write transactions: BEGIN IMMEDIATE
+	} else {
+		q.Set("mode", "ro")
+		if acc.immutable {
+			q.Set("immutable", "1")
+		}
+	}
 	q.Set("_synchronous", "NORMAL")
 	q.Set("_foreign_keys", "1")
-	q.Set("_txlock", "immediate") // write transactions: BEGIN IMMEDIATE
 	// Read pages through a memory map rather than a system call each: lists
 	// of many tasks read pages all over the file.
 	q.Set("_pragma", "mmap_size(268435456)")
@@ -132,16 +166,20 @@ func (s *Store) Path() string { return s.path }
 func (s *Store) Close() error {
 	s.writers.close()
 	if err := s.db.Close(); err != nil {
-		return fmt.Errorf("sqlite: close %s: %w", s.path, err)
+		return s.fail(fmt.Errorf("sqlite: close %s: %w", s.path, err))
 	}
 	return nil
 }
+
+// fail names a failure of the machine in one sentence; other errors pass
+// through.
+func (s *Store) fail(err error) error { return failure(s.path, s.busy, err) }
 
 // Read runs fn in a read transaction: one consistent snapshot.
 func (s *Store) Read(ctx context.Context, fn func(store.Tx) error) error {
 	sqlTx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
-		return fmt.Errorf("sqlite: begin read transaction on %s: %w", s.path, err)
+		return s.fail(fmt.Errorf("sqlite: begin read transaction on %s: %w", s.path, err))
 	}
 	t := &tx{tx: sqlTx}
 	defer func() {
@@ -149,36 +187,47 @@ func (s *Store) Read(ctx context.Context, fn func(store.Tx) error) error {
 		sqlTx.Rollback() // a no-op after Commit; on a panic, releases the snapshot
 	}()
 	if err := fn(t); err != nil {
-		return err
+		return s.fail(err)
 	}
 	if err := sqlTx.Commit(); err != nil {
-		return fmt.Errorf("sqlite: end read transaction on %s: %w", s.path, err)
+		return s.fail(fmt.Errorf("sqlite: end read transaction on %s: %w", s.path, err))
 	}
 	return nil
 }
 
 // Write runs fn in a write transaction that holds the write lock from its
-// start, commits when fn returns nil and rolls back otherwise.
+// start, commits when fn returns nil and rolls back otherwise. On a store
+// opened for reading it fails at once, with the sentence that says why.
 func (s *Store) Write(ctx context.Context, fn func(store.Tx) error) error {
+	if s.access.readOnly != "" {
+		return backlog.Environmentf(nil, "%s", s.access.readOnly)
+	}
 	unlock, err := s.writers.lock(ctx)
+	if errors.Is(err, errQueueTimeout) {
+		return busyError(s.path, s.busy, err)
+	}
 	if err != nil {
-		return fmt.Errorf("sqlite: waiting to write to %s: %w", s.path, err)
+		return s.fail(fmt.Errorf("sqlite: waiting to write to %s: %w", s.path, err))
 	}
 	defer unlock()
 	sqlTx, err := s.db.BeginTx(ctx, nil) // BEGIN IMMEDIATE, see dsn
 	if err != nil {
-		return fmt.Errorf("sqlite: begin write transaction on %s: %w", s.path, err)
+		return s.fail(fmt.Errorf("sqlite: begin write transaction on %s: %w", s.path, err))
 	}
 	t := &tx{tx: sqlTx, write: true}
 	defer func() {
 		t.done = true
 		sqlTx.Rollback()
 	}()
-	if err := fn(t); err != nil {
-		return err
+	w := &watchedTx{Tx: t, path: s.path, busy: s.busy}
+	if err := fn(w); err != nil {
+		if w.failed != nil {
+			return w.failed // whatever fn made of it
+		}
+		return s.fail(err)
 	}
 	if err := sqlTx.Commit(); err != nil {
-		return fmt.Errorf("sqlite: commit on %s: %w", s.path, err)
+		return s.fail(fmt.Errorf("sqlite: commit on %s: %w", s.path, err))
 	}
 	return nil
 }
@@ -233,6 +282,10 @@ func (s *Store) migrate(ctx context.Context) error {
 	}
 	if v > latest {
 		return newerError(s.path, v, latest)
+	}
+	if s.access.readOnly != "" {
+		return backlog.Environmentf(nil, "%s, and this backlog binary must first bring its schema from version %d to %d: open it once where it can be written",
+			s.access.readOnly, v, latest)
 	}
 	sqlTx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {

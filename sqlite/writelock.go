@@ -2,9 +2,11 @@ package sqlite
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"sync"
+	"time"
 )
 
 // writeQueue orders the writers of one database file. SQLite's own busy
@@ -19,13 +21,23 @@ import (
 type writeQueue struct {
 	mu   sync.Mutex
 	path string
-	once sync.Once
-	file *os.File
-	err  error
+	// timeout bounds the wait for another process's turn, as SQLite's busy
+	// timeout bounds the wait for its lock: a process that holds the turn
+	// that long is stuck, or a long import the writer should not wait for.
+	// Waiting for this process's own writers is not bounded.
+	timeout time.Duration
+	once    sync.Once
+	file    *os.File
+	err     error
 }
 
+// errQueueTimeout is lock's answer when another process kept the turn
+// longer than the timeout.
+var errQueueTimeout = errors.New("sqlite: another process kept the write turn past the busy timeout")
+
 // lock waits for the write turn and returns the function that gives it up.
-// It gives up waiting when ctx ends.
+// It gives up waiting when ctx ends, or with errQueueTimeout when another
+// process keeps the turn past the timeout.
 func (q *writeQueue) lock(ctx context.Context) (func(), error) {
 	locked := make(chan struct{})
 	go func() {
@@ -47,13 +59,13 @@ func (q *writeQueue) lock(ctx context.Context) (func(), error) {
 	}
 	done := make(chan error, 1)
 	go func() { done <- lockFile(q.file) }()
-	select {
-	case err := <-done:
-		if err != nil {
-			q.mu.Unlock()
-			return nil, fmt.Errorf("sqlite: the write lock file %s: %w", q.path, err)
-		}
-	case <-ctx.Done():
+	var expired <-chan time.Time
+	if q.timeout > 0 {
+		timer := time.NewTimer(q.timeout)
+		defer timer.Stop()
+		expired = timer.C
+	}
+	giveUp := func() {
 		// The lock may still be granted later: release it then.
 		go func() {
 			if <-done == nil {
@@ -61,7 +73,19 @@ func (q *writeQueue) lock(ctx context.Context) (func(), error) {
 			}
 			q.mu.Unlock()
 		}()
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			q.mu.Unlock()
+			return nil, fmt.Errorf("sqlite: the write lock file %s: %w", q.path, err)
+		}
+	case <-ctx.Done():
+		giveUp()
 		return nil, ctx.Err()
+	case <-expired:
+		giveUp()
+		return nil, errQueueTimeout
 	}
 	return func() {
 		unlockFile(q.file)
@@ -69,9 +93,23 @@ func (q *writeQueue) lock(ctx context.Context) (func(), error) {
 	}, nil
 }
 
-// close releases the lock file.
+// close releases the lock file: at once when no writer holds the turn,
+// else once the last holder is done, without waiting for it (a waiter that
+// gave up holds the turn until another process lets go, see lock).
 func (q *writeQueue) close() {
-	q.mu.Lock()
+	if q.mu.TryLock() {
+		q.closeFile()
+		return
+	}
+	go func() {
+		q.mu.Lock()
+		q.closeFile()
+	}()
+}
+
+// closeFile closes the lock file and gives up the turn, which the caller
+// holds.
+func (q *writeQueue) closeFile() {
 	defer q.mu.Unlock()
 	if q.file != nil {
 		q.file.Close()
