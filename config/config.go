@@ -59,6 +59,11 @@ type Config struct {
 
 	Dir     string // the directory holding the store
 	DirFrom string // why: "--data", "TASKDATA", ...
+	// DirGiven is true when the directory was named (--data, TASKDATA)
+	// rather than derived from the repository: reading from a named
+	// directory that does not exist is an error (a typo), where a derived
+	// one reads as empty (a repository without tasks yet).
+	DirGiven bool
 
 	File string // the SQLite file inside Dir
 
@@ -67,6 +72,10 @@ type Config struct {
 
 	Agent     string
 	AgentFrom string
+
+	// BusyTimeout is how long a write to a SQLite file waits for another
+	// process's lock (BACKLOG_BUSY_TIMEOUT); 0 means the store's default.
+	BusyTimeout time.Duration
 
 	// Root is the git root of the working directory, or the working
 	// directory itself when there is none; RootIsGit says which. Both are
@@ -87,7 +96,9 @@ type Flags struct {
 // Resolve applies the rules: the --data flag (dataFlag) wins; else TASKDATA;
 // else TASKDATA_ROOT/<slug>; else $XDG_DATA_HOME/backlog/projects/<slug>
 // (~/.local/share by default). The slug names the git root of the working
-// directory, or the working directory when there is none.
+// directory, or the working directory when there is none. A directory named
+// by --data or TASKDATA must exist before a command reads from it; a
+// derived one reads as empty until the first write creates it.
 //
 // With BACKLOG_BACKEND=postgres the backlog lives on the server at
 // --database-url or BACKLOG_DATABASE_URL instead, as the backlog named by the
@@ -153,9 +164,9 @@ func Resolve(src Source, flags Flags) (*Config, error) {
 	if c.Backend == "sqlite" {
 		switch {
 		case dataFlag != "":
-			c.Dir, c.DirFrom = abs(dataFlag), "--data"
+			c.Dir, c.DirFrom, c.DirGiven = abs(dataFlag), "--data", true
 		case env("TASKDATA") != "":
-			c.Dir, c.DirFrom = abs(env("TASKDATA")), "TASKDATA"
+			c.Dir, c.DirFrom, c.DirGiven = abs(env("TASKDATA")), "TASKDATA", true
 		default:
 			r, err := rootOf()
 			if err != nil {
@@ -218,7 +229,27 @@ func Resolve(src Source, flags Flags) (*Config, error) {
 		return nil, err
 	}
 	c.Agent, c.AgentFrom = agent, from
+	if c.BusyTimeout, err = busyTimeout(src.Getenv); err != nil {
+		return nil, err
+	}
 	return c, nil
+}
+
+// MaxBusyTimeout is the longest BACKLOG_BUSY_TIMEOUT.
+const MaxBusyTimeout = time.Hour
+
+// busyTimeout reads BACKLOG_BUSY_TIMEOUT: a duration such as 10s or 500ms;
+// unset is 0 (the store's default).
+func busyTimeout(getenv func(string) string) (time.Duration, error) {
+	v := strings.TrimSpace(getenv("BACKLOG_BUSY_TIMEOUT"))
+	if v == "" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < time.Millisecond || d > MaxBusyTimeout {
+		return 0, backlog.Invalidf("BACKLOG_BUSY_TIMEOUT must be a duration from 1ms to 1h such as 10s or 500ms, got %q", v)
+	}
+	return d, nil
 }
 
 // agentOf is BACKLOG_AGENT_ID, else user@host.

@@ -178,6 +178,12 @@ func TestResolveRejects(t *testing.T) {
 			"BACKLOG_AGENT_ID: agent id"},
 		{"no home and no variable to place the backlog", map[string]string{},
 			"cannot find the home directory: set HOME, XDG_DATA_HOME, TASKDATA_ROOT or TASKDATA"},
+		{"a busy timeout that is not a duration", map[string]string{"TASKDATA": "/td", "BACKLOG_BUSY_TIMEOUT": "10"},
+			`BACKLOG_BUSY_TIMEOUT must be a duration from 1ms to 1h such as 10s or 500ms, got "10"`},
+		{"a busy timeout of nothing", map[string]string{"TASKDATA": "/td", "BACKLOG_BUSY_TIMEOUT": "0s"},
+			`BACKLOG_BUSY_TIMEOUT must be a duration from 1ms to 1h such as 10s or 500ms, got "0s"`},
+		{"a busy timeout over an hour", map[string]string{"TASKDATA": "/td", "BACKLOG_BUSY_TIMEOUT": "2h"},
+			`BACKLOG_BUSY_TIMEOUT must be a duration from 1ms to 1h`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -187,6 +193,37 @@ func TestResolveRejects(t *testing.T) {
 			}
 			if !errors.Is(err, backlog.ErrInvalid) {
 				t.Errorf("err = %v, want an ErrInvalid", err)
+			}
+		})
+	}
+}
+
+// TestDirGivenAndBusyTimeout: which directories the user named (a read of a
+// missing one is then a typo), and how long writes wait for a lock.
+func TestDirGivenAndBusyTimeout(t *testing.T) {
+	home := t.TempDir()
+	tests := []struct {
+		name      string
+		env       map[string]string
+		flag      string
+		wantGiven bool
+		wantBusy  time.Duration
+	}{
+		{"--data names the directory", map[string]string{"HOME": home}, "/d", true, 0},
+		{"TASKDATA names the directory", map[string]string{"TASKDATA": "/td"}, "", true, 0},
+		{"TASKDATA_ROOT only roots a derived one", map[string]string{"TASKDATA_ROOT": "/root"}, "", false, 0},
+		{"the default place is derived", map[string]string{"HOME": home}, "", false, 0},
+		{"a busy timeout in milliseconds", map[string]string{"TASKDATA": "/td", "BACKLOG_BUSY_TIMEOUT": "250ms"}, "", true, 250 * time.Millisecond},
+		{"a busy timeout with spaces around", map[string]string{"TASKDATA": "/td", "BACKLOG_BUSY_TIMEOUT": " 1m "}, "", true, time.Minute},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Resolve(fakeSource(tt.env, t.TempDir()), Flags{Data: tt.flag})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.DirGiven != tt.wantGiven || c.BusyTimeout != tt.wantBusy {
+				t.Errorf("DirGiven %v, BusyTimeout %v; want %v, %v", c.DirGiven, c.BusyTimeout, tt.wantGiven, tt.wantBusy)
 			}
 		})
 	}
