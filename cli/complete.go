@@ -22,11 +22,11 @@ func (c *completeCmd) Run(a *runner) error {
 		return err
 	}
 	if c.What == "ids" {
-		tasks, err := eng.List(a.ctx, engine.ListOptions{Sort: "id+"})
+		l, err := eng.List(a.ctx, engine.ListOptions{Sort: "id+"})
 		if err != nil {
 			return err
 		}
-		for _, t := range tasks {
+		for _, t := range l.Tasks {
 			fmt.Fprintf(a.env.Stdout, "%d\t%s\n", t.ID, t.Description)
 		}
 		return nil

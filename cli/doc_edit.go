@@ -27,6 +27,15 @@ Examples:
 }
 
 func (c *docEditCmd) Run(a *runner) error {
+	if a.editor() == "" && !isTerminal(a.env.Stdin) {
+		// vi without a terminal cannot be used, and leaves garbage.
+		ref := strings.TrimSpace(c.ID)
+		if ref == "" {
+			ref = "ID"
+		}
+		return backlog.Invalidf("no editor to run: $VISUAL and $EDITOR are unset and standard input is not a terminal; "+
+			"write the doc from standard input instead (backlog doc write %s < doc.md)", ref)
+	}
 	eng, err := a.Engine(true)
 	if err != nil {
 		return err
@@ -86,14 +95,19 @@ func (c *docEditCmd) Run(a *runner) error {
 	return a.writeDoc(c.ID, after)
 }
 
-// runEditor runs $VISUAL or $EDITOR (a command line, run by the shell as
-// git does) on path, attached to the terminal.
-func (a *runner) runEditor(path string) error {
+// editor is the editor the user chose: $VISUAL, else $EDITOR, else "".
+func (a *runner) editor() string {
 	getenv := a.env.Config.Getenv
-	editor := getenv("VISUAL")
-	if editor == "" {
-		editor = getenv("EDITOR")
+	if e := strings.TrimSpace(getenv("VISUAL")); e != "" {
+		return e
 	}
+	return strings.TrimSpace(getenv("EDITOR"))
+}
+
+// runEditor runs the user's editor, else vi (a command line, run by the
+// shell as git does) on path, attached to the terminal.
+func (a *runner) runEditor(path string) error {
+	editor := a.editor()
 	if editor == "" {
 		editor = "vi"
 	}

@@ -35,19 +35,26 @@ func (c *listCmd) Run(a *runner) error {
 	if err != nil {
 		return err
 	}
-	tasks, err := eng.List(a.ctx, engine.ListOptions{Filter: strings.Join(c.Filter, " "), Sort: c.Sort, Limit: c.Limit})
+	l, err := eng.List(a.ctx, engine.ListOptions{Filter: strings.Join(c.Filter, " "), Sort: c.Sort, Limit: c.Limit})
 	if err != nil {
 		return err
 	}
 	if a.globals.JSON {
-		return a.printJSON(map[string]any{"tasks": tasksOrEmpty(tasks)})
+		return a.printJSON(struct {
+			Tasks []*backlog.Task `json:"tasks"`
+			More  int             `json:"more,omitempty"`
+		}{tasksOrEmpty(l.Tasks), l.More})
 	}
-	if len(tasks) == 0 {
+	if len(l.Tasks) == 0 {
 		a.say("No matching tasks.")
 		return nil
 	}
-	a.printTasks(tasks, eng.Now())
-	a.say("%s", plural(len(tasks), "task"))
+	a.printTasks(l.Tasks, eng.Now())
+	if l.More > 0 {
+		a.say("%s (%d more: raise --limit)", plural(len(l.Tasks), "task"), l.More)
+		return nil
+	}
+	a.say("%s", plural(len(l.Tasks), "task"))
 	return nil
 }
 

@@ -101,12 +101,24 @@ func (c *modifyCmd) Run(a *runner) error {
 	if a.globals.JSON {
 		return a.printJSON(res)
 	}
-	if res.Modified == 1 {
+	same := len(res.Unchanged)
+	switch {
+	case res.Modified == 0 && same == 1:
+		a.say("Nothing changed: task %d already has those values.", res.Unchanged[0])
+		return nil
+	case res.Modified == 0 && same > 1:
+		a.say("Nothing changed: the %d tasks matched already have those values.", same)
+		return nil
+	case res.Modified == 1 && same == 0:
 		a.say("Modified task %s.", named(res.Tasks[0]))
 		return nil
 	}
 	for _, t := range res.Tasks {
 		a.say("Modified task %s.", named(t))
+	}
+	if same > 0 {
+		a.say("Modified %s (%s already had those values).", plural(res.Modified, "task"), plural(same, "other"))
+		return nil
 	}
 	a.say("Modified %s.", plural(res.Modified, "task"))
 	return nil

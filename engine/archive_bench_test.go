@@ -329,9 +329,9 @@ func BenchmarkListWorkingSet(b *testing.B) {
 			ctx := context.Background()
 			b.ResetTimer()
 			for b.Loop() {
-				ts, err := e.List(ctx, engine.ListOptions{})
-				if err != nil || len(ts) != benchPending {
-					b.Fatalf("list = %d tasks, %v", len(ts), err)
+				l, err := e.List(ctx, engine.ListOptions{})
+				if err != nil || len(l.Tasks) != benchPending {
+					b.Fatalf("list = %v, %v", l, err)
 				}
 			}
 		})

@@ -374,6 +374,9 @@ func (o *op) apply(t *backlog.Task, c *Changes) error {
 		}
 	}
 	if c.Tags != nil {
+		if err := docTagEdit(t, c.Tags); err != nil {
+			return err
+		}
 		tags, err := editList(t.Tags, c.Tags, backlog.MaxTags, "tags", func(s string) (string, error) { return s, backlog.ValidateTag(s) })
 		if err != nil {
 			return err
@@ -513,6 +516,17 @@ func editList(list []string, e *ListEdit, limit int, what string, norm func(stri
 		}
 	}
 	return out, nil
+}
+
+// docTagEdit refuses an edit that adds the doc tag to a task without a doc:
+// the tag says a doc is attached (+DOC, has_doc), so only writing one sets
+// it. Removing it from a task with a doc leaves it, as a list that replaces
+// the tags does: it follows the doc, and deleting the doc clears it.
+func docTagEdit(t *backlog.Task, e *ListEdit) error {
+	if !t.HasDoc && (slices.Contains(e.Add, "doc") || slices.Contains(e.Set, "doc")) {
+		return backlog.Invalidf("the doc tag marks an attached doc and is set by writing one (backlog doc write, task_doc_write), not by hand")
+	}
+	return nil
 }
 
 // distinct counts the different strings in the lists.

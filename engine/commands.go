@@ -182,6 +182,10 @@ func (e *Engine) Duplicate(ctx context.Context, ref string, c *Changes) (*Result
 type ModifyResult struct {
 	Modified int             `json:"modified"`
 	Tasks    []*backlog.Task `json:"tasks"`
+	// Unchanged are the tasks the filter selected that already had every
+	// value asked for, by id, so that a surface can tell "nothing to do"
+	// from "nothing matched". Not part of the tool's result shape.
+	Unchanged []int64 `json:"-"`
 }
 
 // Modify applies changes to every task the filter selects (with the list's
@@ -219,6 +223,7 @@ func (e *Engine) Modify(ctx context.Context, filterSrc string, c *Changes, confi
 				return err
 			}
 			if sameTask(before, after) {
+				res.Unchanged = append(res.Unchanged, before.ID)
 				continue
 			}
 			if err := o.update(before, after); err != nil {

@@ -51,7 +51,7 @@ func (e *Engine) Import(ctx context.Context, data []byte, opts ImportOptions) (*
 		for i, raw := range objs {
 			it, err := o.decodeImport(raw)
 			if err != nil {
-				return backlog.Invalidf("task %d: %s", i, err.Error())
+				return backlog.Invalidf("task %d: %s", i, errText(err))
 			}
 			if it.ref != "" {
 				if _, dup := refs[it.ref]; dup {
@@ -75,7 +75,7 @@ func (e *Engine) Import(ctx context.Context, data []byte, opts ImportOptions) (*
 			for _, d := range it.depends {
 				u, err := o.importDep(d, refs, inBatch)
 				if err != nil {
-					return backlog.Invalidf("task %d: %s", i, err.Error())
+					return atTask(i, err)
 				}
 				if u == t.UUID {
 					return backlog.Invalidf("task %d cannot depend on itself", i)
@@ -85,11 +85,11 @@ func (e *Engine) Import(ctx context.Context, data []byte, opts ImportOptions) (*
 				}
 			}
 			if err := o.store(t); err != nil {
-				return backlog.Invalidf("task %d: %s", i, errText(err))
+				return atTask(i, err)
 			}
 			if it.doc != nil {
 				if err := o.writeDoc(t, *it.doc); err != nil {
-					return backlog.Invalidf("task %d: %s", i, errText(err))
+					return atTask(i, err)
 				}
 			}
 			out = append(out, t)
@@ -100,13 +100,17 @@ func (e *Engine) Import(ctx context.Context, data []byte, opts ImportOptions) (*
 		for i, t := range out {
 			if t.Status == backlog.StatusRecurring {
 				if err := o.continueSeries(t); err != nil {
-					return backlog.Invalidf("task %d: %s", i, errText(err))
+					return atTask(i, err)
 				}
 			}
 		}
 		for i, t := range out {
 			if err := o.checkCycles(t, nil); err != nil {
-				return backlog.Conflictf("task %d: %s", i, errText(err))
+				var e *backlog.Error
+				if !errors.As(err, &e) {
+					return err
+				}
+				return backlog.Conflictf("task %d: %s", i, e.Msg)
 			}
 		}
 		if err := o.commit("import", fmt.Sprintf("import %d task%s", len(out), plural(len(out)))); err != nil {
@@ -129,6 +133,18 @@ func plural(n int) string {
 	return "s"
 }
 
+// atTask names the batch index in an error about one imported object,
+// keeping its kind. An error that is not the input's fault (a full disk, a
+// broken connection) is returned as it is: it names no task, since no task
+// caused it.
+func atTask(i int, err error) error {
+	var e *backlog.Error
+	if errors.As(err, &e) {
+		return &backlog.Error{Kind: e.Kind, Msg: fmt.Sprintf("task %d: %s", i, e.Msg)}
+	}
+	return err
+}
+
 // errText is the sentence of an error without its kind.
 func errText(err error) string {
 	var e *backlog.Error
@@ -139,19 +155,22 @@ func errText(err error) string {
 }
 
 // store inserts a new task, or replaces the task with the same UUID. A
-// replaced task keeps its id and its doc (has_doc is not imported: it follows
-// the doc).
+// replaced task keeps its id and its doc. Neither has_doc nor the doc tag is
+// imported: both follow the doc, the task's own or one the import attaches
+// (an export lists has_doc and the tag, not the doc).
 func (o *op) store(t *backlog.Task) error {
+	t.Tags = withoutDocTag(t.Tags)
 	cur, err := o.tx.TaskByUUID(o.ctx, t.UUID)
 	switch {
 	case err == nil:
 		t.ID = cur.ID
 		t.HasDoc = cur.HasDoc
-		if t.HasDoc && !t.HasTag("doc") {
+		if t.HasDoc {
 			t.Tags = append(t.Tags, "doc")
 		}
 		return o.update(cur, t)
 	case isNotFound(err):
+		t.HasDoc = false
 		return o.insert(t)
 	}
 	return err
@@ -429,8 +448,12 @@ func (o *op) importDep(d string, refs map[string]string, inBatch map[string]bool
 		return u, nil
 	}
 	t, err := resolve(o.ctx, o.tx, d)
+	var e *backlog.Error
+	if errors.As(err, &e) {
+		return "", backlog.Invalidf("depends names %q, which is neither a ref of this batch nor a task", d)
+	}
 	if err != nil {
-		return "", fmt.Errorf("depends names %q, which is neither a ref of this batch nor a task", d)
+		return "", err
 	}
 	return t.UUID, nil
 }

@@ -18,9 +18,17 @@ type ListOptions struct {
 	Limit  int    // 0 means all
 }
 
+// Listing is a page of List: the tasks, and how many more matched beyond
+// the limit.
+type Listing struct {
+	Tasks []*backlog.Task
+	More  int // tasks that matched past the limit; 0 without a limit
+}
+
 // List returns the tasks the filter selects, with the implicit
-// status:pending, sorted (by urgency, most urgent first, by default).
-func (e *Engine) List(ctx context.Context, opts ListOptions) ([]*backlog.Task, error) {
+// status:pending, sorted (by urgency, most urgent first, by default), and
+// with a limit how many more matched.
+func (e *Engine) List(ctx context.Context, opts ListOptions) (*Listing, error) {
 	keys, err := ParseSort(opts.Sort)
 	if err != nil {
 		return nil, err
@@ -28,7 +36,7 @@ func (e *Engine) List(ctx context.Context, opts ListOptions) ([]*backlog.Task, e
 	if opts.Limit < 0 {
 		return nil, backlog.Invalidf("limit must be 0 (all) or more, got %d", opts.Limit)
 	}
-	var out []*backlog.Task
+	out := &Listing{}
 	err = e.store.Read(ctx, func(tx store.Tx) error {
 		now := e.Now()
 		expr, err := parseFilter(ctx, tx, opts.Filter, now)
@@ -49,14 +57,25 @@ func (e *Engine) List(ctx context.Context, opts ListOptions) ([]*backlog.Task, e
 		if err != nil {
 			return err
 		}
-		out = view(tasks, g, now)
-		sortTasks(out, keys)
-		if opts.Limit > 0 && len(out) > opts.Limit {
-			out = out[:opts.Limit]
+		out.Tasks = view(tasks, g, now)
+		sortTasks(out.Tasks, keys)
+		if opts.Limit > 0 && len(out.Tasks) > opts.Limit {
+			matched := len(out.Tasks)
+			if q.Top > 0 && len(tasks) >= q.Top {
+				// The store stopped at Top: count the rest where they are.
+				q.Top = 0
+				if matched, err = tx.Count(ctx, q); err != nil {
+					return err
+				}
+			}
+			out.Tasks, out.More = out.Tasks[:opts.Limit], matched-opts.Limit
 		}
 		return nil
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // listSlack is how many tasks beyond its limit a ranked list asks for, so

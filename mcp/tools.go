@@ -23,6 +23,7 @@ const (
 	outTask      = `{"type":"object","required":["task"]}`
 	outClaim     = `{"type":"object","properties":{"task":{"type":["object","null"]}},"required":["task"]}`
 	outTasks     = `{"type":"object","properties":{"tasks":` + tasksSchema + `},"required":["tasks"]}`
+	outList      = `{"type":"object","properties":{"tasks":` + tasksSchema + `,"more":{"type":"integer"}},"required":["tasks"]}`
 	outCount     = `{"type":"object","properties":{"count":{"type":"integer"}},"required":["count"]}`
 	outModify    = `{"type":"object","properties":{"modified":{"type":"integer"},"tasks":` + tasksSchema + `},"required":["modified","tasks"]}`
 	outImport    = `{"type":"object","properties":{"imported":{"type":"integer"},"tasks":` + tasksSchema + `},"required":["imported","tasks"]}`
@@ -83,18 +84,18 @@ func allTools() []*tool {
 			run: func(ctx context.Context, e *engine.Engine, a argv) (any, error) { return run(e, ctx, a.str("id")) }}
 	}
 	return []*tool{
-		{name: "task_list", set: "core", read: true, idempotent: true, out: outTasks,
-			desc: "Tasks matching a filter, most urgent first. Filter words: project:web +bug priority:H due.before:eow " +
-				"+READY +OVERDUE +BLOCKED agent:x, and/or/not, ids 1,3-5; empty: pending tasks (add status:completed " +
-				"or status.any: for others). Returns {tasks}.",
+		{name: "task_list", set: "core", read: true, idempotent: true, out: outList,
+			desc: "Tasks a filter selects, most urgent first. Filter words: project:web +bug priority:H due.before:eow " +
+				"+READY +OVERDUE agent:x, and/or/not, ids 1,3-5; empty: pending (status:completed or status.any: " +
+				"for others). Returns {tasks, more: N past limit}.",
 			args: with(filterArg, []arg{
 				{name: "sort", kind: kString, desc: "due+,id+...; default urgency-"},
-				{name: "limit", kind: kInt, desc: "0: all"},
-				{name: "fields", kind: kList, desc: "Task fields to keep (id, uuid stay)"},
+				{name: "limit", kind: kInt, desc: "default 100; 0: all"},
+				{name: "fields", kind: kList, desc: "Fields to keep (id stays); default all but uuid,entry,modified; all"},
 			}),
 			run: list},
 		{name: "task_count", set: "core", read: true, idempotent: true, out: outCount, args: filterArg,
-			desc: "Count the tasks a filter selects (as task_list) without listing them. Returns {count}.",
+			desc: "Count what task_list would list, in the store. Returns {count}.",
 			run: func(ctx context.Context, e *engine.Engine, a argv) (any, error) {
 				n, err := e.Count(ctx, a.str("filter"))
 				return map[string]int{"count": n}, err
@@ -107,20 +108,20 @@ func allTools() []*tool {
 				return taskResult(t), err
 			}},
 		{name: "task_projects", set: "core", read: true, idempotent: true, out: outItems,
-			desc: "Projects of pending and recurring tasks, with counts. Returns {items:[{name,count}]}.",
+			desc: "Projects of pending and recurring tasks. Returns {items:[{name,count}]}.",
 			run: func(ctx context.Context, e *engine.Engine, a argv) (any, error) {
 				items, err := e.Projects(ctx)
 				return map[string][]store.NameCount{"items": items}, err
 			}},
 		{name: "task_tags", set: "core", read: true, idempotent: true, out: outItems,
-			desc: "Tags of pending and recurring tasks, with counts. Returns {items:[{name,count}]}.",
+			desc: "Tags of pending and recurring tasks. Returns {items:[{name,count}]}.",
 			run: func(ctx context.Context, e *engine.Engine, a argv) (any, error) {
 				items, err := e.Tags(ctx)
 				return map[string][]store.NameCount{"items": items}, err
 			}},
 		{name: "task_add", set: "core", out: outTask, args: addArgs(),
-			desc: "Create a pending task (with recur: a recurring template, and its first instance as next). For " +
-				"several tasks, or tasks that depend on each other, use one task_import. Returns {task}.",
+			desc: "Create a pending task (with recur: a template, and its first instance as next). For several " +
+				"tasks or a plan with dependencies, use one task_import. Returns {task}.",
 			run: create((*engine.Engine).Add)},
 		{name: "task_log", set: "core", out: outTask, args: taskFields(true),
 			desc: "Record work already done: a task created completed, ended now." + fieldsInTask + " Returns {task}.",
@@ -287,24 +288,51 @@ func tasksResult[T any](ts []T) any {
 // taskFieldNames are the fields `fields` may keep.
 var taskFieldNames = append(backlog.Attributes(), "extra", "archived")
 
+// listLimit is task_list's default limit: an agent that lists a large
+// backlog gets the most urgent hundred and a count of the rest.
+const listLimit = 100
+
+// leanDrop are the fields task_list leaves out unless fields asks for them:
+// an agent rarely needs them in a list, and they are a third of its bytes.
+var leanDrop = []string{"uuid", "entry", "modified"}
+
 func list(ctx context.Context, e *engine.Engine, a argv) (any, error) {
-	fields, trim := a.list("fields")
-	keep := map[string]bool{"id": true, "uuid": true}
-	for _, f := range fields {
-		if !slices.Contains(taskFieldNames, f) {
-			return nil, backlog.Invalidf("fields names %q, which is not a task field: use %s", f, strings.Join(taskFieldNames, ", "))
+	fields, given := a.list("fields")
+	keep := map[string]bool{"id": true}
+	switch {
+	case !given || len(fields) == 0:
+		for _, f := range taskFieldNames {
+			keep[f] = !slices.Contains(leanDrop, f)
 		}
-		keep[f] = true
+	case len(fields) == 1 && fields[0] == "all":
+		keep = nil
+	default:
+		for _, f := range fields {
+			if !slices.Contains(taskFieldNames, f) {
+				return nil, backlog.Invalidf("fields names %q, which is not a task field: use all, or some of %s", f, strings.Join(taskFieldNames, ", "))
+			}
+			keep[f] = true
+		}
 	}
-	tasks, err := e.List(ctx, engine.ListOptions{Filter: a.str("filter"), Sort: a.str("sort"), Limit: a.num("limit", 0)})
-	if err != nil || !trim || len(fields) == 0 {
-		return tasksResult(tasks), err
+	l, err := e.List(ctx, engine.ListOptions{Filter: a.str("filter"), Sort: a.str("sort"), Limit: a.num("limit", listLimit)})
+	if err != nil {
+		return nil, err
 	}
-	out := make([]json.RawMessage, len(tasks))
-	for i, t := range tasks {
-		out[i] = trimObject(compactJSON(t), keep)
+	out := make([]json.RawMessage, len(l.Tasks))
+	for i, t := range l.Tasks {
+		if keep == nil {
+			out[i] = compactJSON(t)
+		} else {
+			out[i] = trimObject(compactJSON(t), keep)
+		}
 	}
-	return tasksResult(out), nil
+	return listResult{Tasks: out, More: l.More}, nil
+}
+
+// listResult is task_list's answer: the tasks, then how many more matched.
+type listResult struct {
+	Tasks []json.RawMessage `json:"tasks"`
+	More  int               `json:"more,omitempty"`
 }
 
 // trimObject keeps the members of a JSON object whose names are in keep, in

@@ -183,7 +183,7 @@ func TestTaskListAndCount(t *testing.T) {
 			t.Errorf("got %v", got)
 		}
 	})
-	t.Run("fields trims tasks but keeps id and uuid, in order", func(t *testing.T) {
+	t.Run("fields trims tasks but keeps id, in order", func(t *testing.T) {
 		for _, fields := range []any{"due,description", []any{"due", "description"}, `["due","description"]`} {
 			ts := tasks(f.ok("task_list", map[string]any{"filter": "2", "fields": fields}))
 			var keys []string
@@ -191,13 +191,30 @@ func TestTaskListAndCount(t *testing.T) {
 				keys = append(keys, k)
 			}
 			slices.Sort(keys)
-			if show(keys) != `["description","due","id","uuid"]` {
+			if show(keys) != `["description","due","id"]` {
 				t.Errorf("fields %s: got %v", show(fields), keys)
 			}
 		}
 		res, _ := f.raw(nil, "task_list", map[string]any{"filter": "2", "fields": "description"})
-		if txt := text(res); !strings.HasPrefix(txt, `{"tasks":[{"id":2,"uuid":"`) || !strings.HasSuffix(txt, `","description":"High"}]}`) {
+		if txt := text(res); txt != `{"tasks":[{"id":2,"description":"High"}]}` {
 			t.Errorf("text %s", txt)
+		}
+	})
+	t.Run("by default a list leaves out uuid, entry and modified; all keeps them", func(t *testing.T) {
+		lean := tasks(f.ok("task_list", map[string]any{"filter": "2"}))[0]
+		for _, k := range []string{"uuid", "entry", "modified"} {
+			if _, ok := lean[k]; ok {
+				t.Errorf("the default list has %s: %s", k, show(lean))
+			}
+		}
+		if lean["description"] != "High" || lean["status"] != "pending" {
+			t.Errorf("the default list lost a field: %s", show(lean))
+		}
+		full := tasks(f.ok("task_list", map[string]any{"filter": "2", "fields": "all"}))[0]
+		for _, k := range []string{"uuid", "entry", "modified", "description"} {
+			if _, ok := full[k]; !ok {
+				t.Errorf("fields all has no %s: %s", k, show(full))
+			}
 		}
 	})
 	t.Run("an empty list is an empty array", func(t *testing.T) {
@@ -213,7 +230,7 @@ func TestTaskListAndCount(t *testing.T) {
 		}
 	})
 	t.Run("bad input", func(t *testing.T) {
-		f.wantFail("task_list", map[string]any{"fields": "description,colour"}, `fields names "colour", which is not a task field: use `+strings.Join(taskFieldNames, ", "))
+		f.wantFail("task_list", map[string]any{"fields": "description,colour"}, `fields names "colour", which is not a task field: use all, or some of `+strings.Join(taskFieldNames, ", "))
 		f.wantFail("task_list", map[string]any{"sort": "colour+"}, `cannot sort by "colour+": use one of id, uuid, description, status, project, priority, due, scheduled, wait, until, entry, modified, start, end, urgency, agent, recur, each followed by + or -`)
 		f.wantFail("task_list", map[string]any{"limit": -1}, "limit must be 0 (all) or more, got -1")
 		f.wantFail("task_list", map[string]any{"limit": 1.5}, `argument "limit" must be a whole number such as 30, got 1.5`)
@@ -600,4 +617,33 @@ func TestTaskClaimReclaimsStaleClaimsFirst(t *testing.T) {
 		t.Errorf("no hand-off note: %s", show(got))
 	}
 	f.wantFail("task_claim", map[string]any{"reclaim": "soon"}, `reclaim must be a time such as 2h or 30min, got "soon"`)
+}
+
+func TestTaskListStopsAtItsLimitAndCountsTheRest(t *testing.T) {
+	f := newFixture(t, fixtureOptions{})
+	var plan []any
+	for i := range 130 {
+		plan = append(plan, map[string]any{"description": fmt.Sprintf("Task %d", i+1), "priority": []string{"H", "M", "L", ""}[i%4]})
+	}
+	f.ok("task_import", map[string]any{"tasks": plan})
+	for _, tt := range []struct {
+		name string
+		args map[string]any
+		n    int
+		more any
+	}{
+		{"no limit given: the most urgent 100", map[string]any{}, 100, 30.0},
+		{"limit 0: all of them", map[string]any{"limit": 0}, 130, nil},
+		{"a small limit by urgency", map[string]any{"limit": 10}, 10, 120.0},
+		{"a small limit by id", map[string]any{"limit": "10", "sort": "id+"}, 10, 120.0},
+		{"a limit above the matches", map[string]any{"limit": 500}, 130, nil},
+		{"a filter narrows what is counted", map[string]any{"filter": "priority:H", "limit": 5}, 5, 28.0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			m := f.ok("task_list", tt.args)
+			if got := len(tasks(m)); got != tt.n || m["more"] != tt.more {
+				t.Errorf("%d tasks, more %v; want %d, more %v", got, m["more"], tt.n, tt.more)
+			}
+		})
+	}
 }

@@ -154,12 +154,12 @@ func differential(t *testing.T, url string, seed uint64) {
 			}
 		}
 		for i, e := range engines {
-			ts, err := e.List(ctx, engine.ListOptions{Filter: srcs[i]})
+			l, err := e.List(ctx, engine.ListOptions{Filter: srcs[i]})
 			if err != nil {
 				lists[i] = "error: " + uuidText.ReplaceAllString(err.Error(), "<uuid>")
 			} else {
-				ids := make([]string, len(ts))
-				for j, t := range ts {
+				ids := make([]string, len(l.Tasks))
+				for j, t := range l.Tasks {
 					ids[j] = strconv.FormatInt(t.ID, 10)
 				}
 				lists[i] = strings.Join(ids, ",")

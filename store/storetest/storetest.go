@@ -320,12 +320,12 @@ func (h *H) StoredDoc(uuid string) (doc string, ok bool) {
 // List lists as alice and fails on an error.
 func (h *H) List(filter, sort string, limit int) []*backlog.Task {
 	h.Helper()
-	ts, err := h.E.List(h.Ctx, engine.ListOptions{Filter: filter, Sort: sort, Limit: limit})
+	l, err := h.E.List(h.Ctx, engine.ListOptions{Filter: filter, Sort: sort, Limit: limit})
 	if err != nil {
 		h.Fatalf("list %q sort %q: %v", filter, sort, err)
 	}
-	h.track(ts...)
-	return ts
+	h.track(l.Tasks...)
+	return l.Tasks
 }
 
 // Export exports every task the filter selects, of any status.
