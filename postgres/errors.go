@@ -11,11 +11,14 @@ import (
 	"syscall"
 
 	"github.com/jackc/pgx/v5/pgconn"
+
+	backlog "github.com/agent-backlog/backlog"
 )
 
-// Connection problems become one sentence that names the server and the
-// cause, never the driver's chain of messages (which may also repeat the
-// URL).
+// Connection problems, and statements the server refuses for a reason of
+// the machine (a full disk, a read-only server), become one sentence of
+// kind backlog.ErrEnvironment that names the server and the cause, never
+// the driver's chain of messages (which may also repeat the URL).
 
 // isConnError reports an error of the connection rather than of a
 // statement: the server is unreachable, refused us, or the session ended.
@@ -133,25 +136,34 @@ func (s *Store) connError(err error) error {
 	}
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) && (strings.HasPrefix(pe.Code, "28") || pe.Code == "3D000") {
-		return fmt.Errorf("PostgreSQL at %s refused the connection: %s", s.server, connCause(err))
+		return backlog.Environmentf(err, "PostgreSQL at %s refused the connection: %s", s.server, connCause(err))
 	}
 	if errors.As(err, &pe) && (pe.Code == "57P01" || pe.Code == "57P02") {
 		return s.lostError(err)
 	}
-	return fmt.Errorf("cannot reach PostgreSQL at %s: %s", s.server, connCause(err))
+	return backlog.Environmentf(err, "cannot reach PostgreSQL at %s: %s", s.server, connCause(err))
 }
 
 // lostError says that a command lost its connection before it committed.
 func (s *Store) lostError(err error) error {
-	return fmt.Errorf("lost the connection to PostgreSQL at %s: %s; the command was not committed, nothing was changed",
+	return backlog.Environmentf(err, "lost the connection to PostgreSQL at %s: %s; the command was not committed, nothing was changed",
 		s.server, connCause(err))
 }
 
-// dbError reports a statement's failure: the server's message, with its
-// SQLSTATE for whoever debugs it.
+// dbError reports a statement's failure: a lost connection or a failure of
+// the machine in its own sentence; any other error of the server, which is
+// a bug of ours, as an internal error whose details (the server's message)
+// are for the debug log.
 func (s *Store) dbError(err error) error {
 	if err == nil {
 		return nil
+	}
+	var own *backlog.Error
+	if errors.As(err, &own) {
+		if errors.Is(own, backlog.ErrEnvironment) {
+			return own // drop the prefixes of whoever passed it on
+		}
+		return err
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
@@ -159,5 +171,44 @@ func (s *Store) dbError(err error) error {
 	if isConnError(err) {
 		return s.lostError(err)
 	}
+	if f := s.serverFailure(err); f != nil {
+		return f
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return &backlog.Error{Msg: fmt.Sprintf(
+			"internal error on PostgreSQL at %s (SQLSTATE %s): run the command again with BACKLOG_LOG=debug to see the details", s.server, pe.Code), Err: err}
+	}
 	return err
+}
+
+// serverFailure is the sentence for a statement the server refused for a
+// reason of the machine rather than of the command, or nil.
+func (s *Store) serverFailure(err error) error {
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) {
+		return nil
+	}
+	var cause string
+	switch {
+	case pe.Code == "53100": // disk_full
+		return backlog.Environmentf(err, "cannot write the backlog on PostgreSQL at %s: the server's disk is full", s.server)
+	case pe.Code == "25006": // read_only_sql_transaction
+		return backlog.Environmentf(err, "cannot write the backlog on PostgreSQL at %s: the server is read-only (a standby, or default_transaction_read_only is on)", s.server)
+	case pe.Code == "53200": // out_of_memory
+		cause = "the server is out of memory"
+	case strings.HasPrefix(pe.Code, "53"): // insufficient resources, a configured limit
+		cause = "the server is out of resources (" + pe.Message + ")"
+	case pe.Code == "57014": // query_canceled: statement_timeout, or an administrator
+		cause = "the server cancelled the statement (statement_timeout, or an administrator)"
+	case strings.HasPrefix(pe.Code, "58"): // system error, I/O error
+		cause = "the server reported a system or I/O error"
+	case pe.Code == "XX001", pe.Code == "XX002": // data_corrupted, index_corrupted
+		cause = "the server reports the backlog's data or an index as damaged: restore it from a backup"
+	case pe.Code == "42501": // insufficient_privilege
+		cause = "permission denied (" + pe.Message + ")"
+	default:
+		return nil
+	}
+	return backlog.Environmentf(err, "cannot use the backlog on PostgreSQL at %s: %s", s.server, cause)
 }

@@ -437,7 +437,10 @@ func (s *Store) Read(ctx context.Context, fn func(store.Tx) error) error {
 		if x.failed != nil && isConnError(x.failed) {
 			return s.connError(x.failed)
 		}
-		return err
+		if f := s.serverFailure(x.failed); f != nil {
+			return f // whatever fn made of it
+		}
+		return s.dbError(err)
 	}
 	if x.failed != nil {
 		return s.dbError(x.failed)
@@ -530,8 +533,10 @@ func (s *Store) writeOnce(ctx context.Context, fn func(store.Tx) error, alone bo
 	case x.failed != nil && isConnError(x.failed):
 		broken = true
 		return s.lostError(x.failed)
+	case s.serverFailure(x.failed) != nil:
+		return s.serverFailure(x.failed) // whatever fn made of it
 	case ferr != nil:
-		return ferr
+		return s.dbError(ferr)
 	case x.failed != nil:
 		return s.dbError(x.failed)
 	}
@@ -555,7 +560,7 @@ func (s *Store) writeOnce(ctx context.Context, fn func(store.Tx) error, alone bo
 		}
 	}
 	if isConnError(err) {
-		return fmt.Errorf("lost the connection to PostgreSQL at %s while committing: %s; the command may or may not have been saved: check the history before running it again",
+		return backlog.Environmentf(err, "lost the connection to PostgreSQL at %s while committing: %s; the command may or may not have been saved: check the history before running it again",
 			s.server, connCause(err))
 	}
 	return s.dbError(err)
