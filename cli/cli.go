@@ -33,7 +33,7 @@ const (
 	ExitInvalid  = 1 // bad usage or input
 	ExitNotFound = 2 // a task, doc or annotation that does not exist
 	ExitConflict = 3 // refused because of the state of the backlog
-	ExitFailure  = 4 // anything else: I/O, a broken store
+	ExitFailure  = 4 // anything else: the machine (a full disk, a read-only file, a lock), a broken store
 )
 
 // Env is what the command line runs with.
@@ -45,8 +45,8 @@ type Env struct {
 	// directory, the host).
 	Config config.Source
 	// Open opens the backlog the configuration names: the SQLite file
-	// cfg.File (creating it; its directory exists when Open is called), or
-	// the backlog cfg.Namespace on the PostgreSQL server cfg.DatabaseURL.
+	// cfg.File (creating it and its directory when missing), or the backlog
+	// cfg.Namespace on the PostgreSQL server cfg.DatabaseURL.
 	Open func(ctx context.Context, cfg *config.Config) (store.Store, error)
 	// Serve runs the MCP server for `backlog serve`; nil when the build has
 	// none.
@@ -169,10 +169,17 @@ func Run(ctx context.Context, args []string, env Env) (status int) {
 	return ExitOK
 }
 
-// fail prints err as one sentence and returns its exit status.
+// fail prints err as one sentence and returns its exit status. With
+// BACKLOG_LOG=debug, the failure underneath a sentence (a driver's error)
+// follows on a line of its own.
 func (a *runner) fail(err error) int {
 	msg := strings.Join(strings.Fields(err.Error()), " ")
 	fmt.Fprintln(a.env.Stderr, "backlog: "+msg)
+	var e *backlog.Error
+	if errors.As(err, &e) && e.Err != nil && a.env.Config.Getenv != nil &&
+		strings.EqualFold(strings.TrimSpace(a.env.Config.Getenv("BACKLOG_LOG")), "debug") {
+		fmt.Fprintln(a.env.Stderr, "backlog: debug: "+strings.Join(strings.Fields(e.Err.Error()), " "))
+	}
 	return ExitCode(err)
 }
 
@@ -188,12 +195,15 @@ func checkUTF8(args []string) error {
 }
 
 // ExitCode is the exit status for an error: 1 for bad usage or input, 2 for
-// not found, 3 for a conflict, 4 for anything else.
+// not found, 3 for a conflict, 4 for anything else, failures of the machine
+// (backlog.ErrEnvironment) first among them.
 func ExitCode(err error) int {
 	var parseErr *kong.ParseError
 	switch {
 	case err == nil:
 		return ExitOK
+	case errors.Is(err, backlog.ErrEnvironment):
+		return ExitFailure
 	case errors.As(err, &parseErr), errors.Is(err, backlog.ErrInvalid), errors.Is(err, when.ErrInvalid):
 		return ExitInvalid
 	case errors.Is(err, backlog.ErrNotFound):
@@ -216,9 +226,8 @@ func (a *runner) Config() (*config.Config, error) {
 	return a.cfg, nil
 }
 
-// Engine opens the store and returns an engine over it. A command that only
-// reads gets an empty backlog when the store file does not exist yet, so
-// that reading never creates files.
+// Engine opens the store and returns an engine over it; see openBacklog
+// for a backlog that does not exist yet.
 func (a *runner) Engine(write bool) (*engine.Engine, error) {
 	if a.engine != nil {
 		return a.engine, nil
@@ -240,27 +249,29 @@ func (a *runner) Engine(write bool) (*engine.Engine, error) {
 	return a.engine, nil
 }
 
-// openBacklog opens the configured backlog. A command that only reads gets
-// an empty backlog when the SQLite file does not exist yet, so that reading
-// never creates files.
+// openBacklog opens the configured backlog. Only a command that writes
+// creates a SQLite file: one that reads a backlog that does not exist yet
+// gets an empty one, unless the user named a directory (--data, TASKDATA)
+// that does not exist either, which is most likely a typo. The directory a
+// repository's backlog is derived to, or a new namespace, reads as empty.
 func openBacklog(ctx context.Context, env Env, cfg *config.Config, write bool) (store.Store, error) {
-	if cfg.Backend == "sqlite" {
-		_, statErr := os.Stat(cfg.File)
-		if !write && errors.Is(statErr, os.ErrNotExist) {
+	if cfg.Backend == "sqlite" && !write {
+		if _, err := os.Stat(cfg.File); errors.Is(err, os.ErrNotExist) {
+			if _, err := os.Stat(cfg.Dir); cfg.DirGiven && errors.Is(err, os.ErrNotExist) {
+				return nil, backlog.NotFoundf("no backlog at %s (%s names a directory that does not exist): run a command that writes (backlog add …) to create one",
+					cfg.Dir, cfg.DirFrom)
+			}
 			return memstore.New(), nil
-		}
-		if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
-			return nil, fmt.Errorf("cannot create the backlog directory: %w", err)
 		}
 	}
 	st, err := env.Open(ctx, cfg)
-	if err != nil {
-		if cfg.Backend == "sqlite" {
-			return nil, fmt.Errorf("cannot open the backlog %s: %w", cfg.File, err)
-		}
-		return nil, err
+	switch {
+	case err == nil:
+		return st, nil
+	case cfg.Backend == "sqlite" && !errors.Is(err, backlog.ErrEnvironment):
+		return nil, fmt.Errorf("cannot open the backlog %s: %w", cfg.File, err)
 	}
-	return st, nil
+	return nil, err
 }
 
 // configClock is the clock commands run at (BACKLOG_NOW or the real time).

@@ -27,7 +27,11 @@ func TestScripts(t *testing.T) {
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"status":   cmdStatus,
 			"cmpscrub": cmdCmpScrub,
+			// env_test.go: failures of the machine
+			"tmpfs": cmdTmpfs, "fill": cmdFill, "readonly": cmdReadOnly,
+			"holdlock": cmdHoldLock, "tasksjson": cmdTasksJSON, "perm": cmdPerm,
 		},
+		Condition: envCondition,
 	})
 }
 

@@ -15,5 +15,5 @@ func openStore(ctx context.Context, cfg *config.Config) (store.Store, error) {
 	if cfg.Backend == "postgres" {
 		return postgres.Open(ctx, cfg.DatabaseURL, cfg.Namespace)
 	}
-	return sqlite.Open(ctx, cfg.File)
+	return sqlite.OpenWith(ctx, cfg.File, sqlite.Options{BusyTimeout: cfg.BusyTimeout})
 }
