@@ -16,7 +16,7 @@ const pollEvery = 20 * time.Millisecond
 func (s *Store) Changes(ctx context.Context) (<-chan int64, error) {
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: watch %s: %w", s.path, err)
+		return nil, s.fail(fmt.Errorf("sqlite: watch %s: %w", s.path, err))
 	}
 	newest := func() (int64, error) {
 		var seq int64
@@ -26,7 +26,7 @@ func (s *Store) Changes(ctx context.Context) (<-chan int64, error) {
 	first, err := newest()
 	if err != nil {
 		conn.Close()
-		return nil, fmt.Errorf("sqlite: watch %s: %w", s.path, err)
+		return nil, s.fail(fmt.Errorf("sqlite: watch %s: %w", s.path, err))
 	}
 	ch := make(chan int64, 1)
 	ch <- first
