@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -307,5 +308,37 @@ func holdTurn(t *testing.T, path string) (release func()) {
 	return func() {
 		unlockFile(f)
 		f.Close()
+	}
+}
+
+// TestReadOnlyFile: a file this process may not write (immutable, which
+// stops root too) in a directory it may write opens for reading, SQLite
+// making its -shm beside it, and refuses writes in one sentence.
+func TestReadOnlyFile(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "backlog.db")
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(t, s, func(tx store.Tx) error { return tx.Insert(ctx, fullTask()) })
+	s.Close()
+	if out, err := exec.Command("chattr", "+i", path).CombinedOutput(); err != nil {
+		t.Skipf("no immutable file can be made here (chattr +i: %v %s): run as root on a file system with attributes", err, out)
+	}
+	t.Cleanup(func() { exec.Command("chattr", "-i", path).Run() })
+	s, err = Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	read(t, s, func(tx store.Tx) error {
+		_, err := tx.Task(ctx, fullTask().ID)
+		return err
+	})
+	err = s.Write(ctx, func(tx store.Tx) error { return tx.Purge(ctx, fullTask().UUID) })
+	want := "cannot write the backlog at " + path + ": it is read-only"
+	if !errors.Is(err, backlog.ErrEnvironment) || err.Error() != want {
+		t.Errorf("got  %v\nwant %s (an environment failure)", err, want)
 	}
 }
