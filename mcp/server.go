@@ -16,6 +16,7 @@ package mcp
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -252,6 +253,10 @@ func (s *Server) engineFor(ctx context.Context, agent string) (*engine.Engine, e
 		st, err := s.open(ctx)
 		if err != nil {
 			s.log.Error("cannot open the backlog", "error", err)
+			var sentence *backlog.Error
+			if errors.As(err, &sentence) {
+				return nil, err // it names the backlog and the cause already
+			}
 			return nil, fmt.Errorf("cannot open the backlog: %w", err)
 		}
 		s.store = st
