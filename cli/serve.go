@@ -33,14 +33,15 @@ func (c *serveCmd) Help() string {
 
 Examples:
   claude mcp add backlog -- backlog serve
-  BACKLOG_HTTP_TOKEN=secret backlog serve --http 0.0.0.0:7411
+  BACKLOG_HTTP_TOKEN=$(openssl rand -hex 16) backlog serve --http 0.0.0.0:7411
 
 With --http the same tools are served over streamable HTTP at /mcp, for
 agents on other machines. The store is opened on the first tool call, so
 starting the server costs nothing. Settings: BACKLOG_AGENT_ID (default: the
 client's name), BACKLOG_TOOLSETS (core,docs,archive,agents), BACKLOG_READ_ONLY,
-BACKLOG_LOG (debug|info|warn|error, on stderr), BACKLOG_HTTP_TOKEN,
-BACKLOG_HTTP_ORIGINS.`
+BACKLOG_LOG (debug|info|warn|error, on stderr), BACKLOG_HTTP_TOKEN (16
+characters or more off loopback), BACKLOG_HTTP_ORIGINS, BACKLOG_BUSY_TIMEOUT
+(how long a write waits for another process, default 10s).`
 }
 
 func (c *serveCmd) Run(a *runner) error {
