@@ -85,7 +85,8 @@ func parseLine(text []byte, n int) (jsonrpc.Message, *lineError) {
 		}
 		return nil, parseError("line %d is not JSON: %v", n, err)
 	}
-	if off := dec.InputOffset(); off < int64(len(text)) {
+	if off := int(dec.InputOffset()); off < len(text) {
+		off += len(text[off:]) - len(bytes.TrimLeft(text[off:], " \t"))
 		return nil, parseError("line %d goes on after its JSON value, at offset %d: each message must be one JSON value on a line of its own", n, off)
 	}
 	switch raw[0] {

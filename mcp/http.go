@@ -160,21 +160,26 @@ func (e *httpStatus) Error() string { return e.msg }
 
 // readBody reads a request body whole, at most limit bytes, within timeout.
 // The read deadline is lifted once the body is in, so that the answer may
-// stream for as long as it needs. (http.Server's ReadTimeout cannot do this:
-// its deadline stays on the connection and cancels a long event stream.)
-// The deadline needs a ResponseWriter that net/http can reach; behind one
-// that hides it, bodies are read with no deadline.
+// stream for as long as it needs. It is set here rather than as
+// http.Server's ReadTimeout so that HTTPHandler keeps it on any server, and
+// so that it counts from the handler's first read. When the body fails, the deadline stays and the connection closes after
+// the answer: net/http would otherwise read the rest of a small body, as
+// slowly as it comes, before answering. The deadline needs a ResponseWriter
+// that net/http can reach; behind one that hides it, bodies are read with
+// no deadline.
 func readBody(w http.ResponseWriter, r *http.Request, limit int64, timeout time.Duration) ([]byte, error) {
 	rc := http.NewResponseController(w)
 	deadline := rc.SetReadDeadline(time.Now().Add(timeout)) == nil
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
-	if deadline {
-		rc.SetReadDeadline(time.Time{})
+	if err == nil {
+		if deadline {
+			rc.SetReadDeadline(time.Time{})
+		}
+		return body, nil
 	}
+	w.Header().Set("Connection", "close")
 	var mbe *http.MaxBytesError
 	switch {
-	case err == nil:
-		return body, nil
 	case errors.As(err, &mbe):
 		return nil, &httpStatus{http.StatusRequestEntityTooLarge, fmt.Sprintf("request body exceeds %d bytes", limit)}
 	case errors.Is(err, os.ErrDeadlineExceeded):
@@ -394,8 +399,8 @@ func checkToken(token string) error {
 	if n >= MinTokenLength && len(different) >= minTokenVariety {
 		return nil
 	}
-	return backlog.Invalidf("BACKLOG_HTTP_TOKEN has %d characters, %d of them different, but off loopback it needs at least %d characters with at least %d different ones: use a random token (openssl rand -hex 16), or unset it to have one generated",
-		n, len(different), MinTokenLength, minTokenVariety)
+	return backlog.Invalidf("BACKLOG_HTTP_TOKEN is too easy to guess to serve off loopback: it needs at least %d characters with at least %d different ones, and has %d (%d different); use a random token (openssl rand -hex 16), or unset it to have one generated",
+		MinTokenLength, minTokenVariety, n, len(different))
 }
 
 // serveListener serves on ln; addr is the address asked for, which decides

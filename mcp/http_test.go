@@ -1,8 +1,12 @@
 package mcp
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -14,6 +18,7 @@ import (
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
+	backlog "github.com/agent-backlog/backlog"
 	"github.com/agent-backlog/backlog/store"
 	"github.com/agent-backlog/backlog/store/memstore"
 )
@@ -295,4 +300,203 @@ func TestHTTPShutdownEndsOpenEventStreams(t *testing.T) {
 	if d := time.Since(start); d > 3*time.Second {
 		t.Errorf("shutdown took %v", d)
 	}
+}
+
+// openSession sends initialize without a session and returns the session id
+// the server gives.
+func openSession(t *testing.T, url string) string {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(initBody))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	id := resp.Header.Get("Mcp-Session-Id")
+	if resp.StatusCode != http.StatusOK || id == "" {
+		t.Fatalf("initialize: %d, session %q", resp.StatusCode, id)
+	}
+	return id
+}
+
+// pingSession sends a ping on a session and returns the status.
+func pingSession(t *testing.T, url, id string) int {
+	t.Helper()
+	return post(t, url, strings.NewReader(`{"jsonrpc":"2.0","id":7,"method":"ping"}`), "Mcp-Session-Id", id, "Mcp-Protocol-Version", "2025-11-25")
+}
+
+func TestHTTPCapsSessionsClosingTheOneIdleLongest(t *testing.T) {
+	url, _ := startHTTP(t, Options{MaxSessions: 3}, "")
+	a, b, c := openSession(t, url), openSession(t, url), openSession(t, url)
+	// a is used after b and c were opened: b is now the one idle longest.
+	if got := pingSession(t, url, a); got != http.StatusOK {
+		t.Fatalf("ping on a: %d", got)
+	}
+	d := openSession(t, url)
+	for _, s := range []struct {
+		name, id string
+		want     int
+	}{
+		{"a, used last", a, http.StatusOK},
+		{"b, idle longest", b, http.StatusNotFound},
+		{"c", c, http.StatusOK},
+		{"d, the new one", d, http.StatusOK},
+	} {
+		if got := pingSession(t, url, s.id); got != s.want {
+			t.Errorf("session %s: %d, want %d", s.name, got, s.want)
+		}
+	}
+	// The cap holds over many more.
+	for range 10 {
+		openSession(t, url)
+	}
+	live := 0
+	for _, id := range []string{a, c, d} {
+		if pingSession(t, url, id) == http.StatusOK {
+			live++
+		}
+	}
+	if live != 0 {
+		t.Errorf("%d of the first sessions outlived 10 newer ones under a cap of 3", live)
+	}
+}
+
+func TestHTTPSessionIdleLongestSkipsOnesWithACallInFlight(t *testing.T) {
+	older := &sessionUse{last: 1, busy: 1}
+	newer := &sessionUse{last: 2}
+	if !newer.idler(older) || older.idler(newer) {
+		t.Error("a session with a call in flight was chosen before an idle one")
+	}
+	if a, b := (&sessionUse{last: 1}), (&sessionUse{last: 2}); !a.idler(b) || b.idler(a) {
+		t.Error("of two idle sessions, the one used last was chosen")
+	}
+}
+
+// slowPost sends a request whose body of size bytes comes one byte every
+// gap, and returns the status line the server answers (or "" if it does not
+// answer within wait).
+func slowPost(t *testing.T, url string, size int, gap, wait time.Duration) string {
+	t.Helper()
+	host := strings.TrimPrefix(strings.TrimSuffix(url, MCPPath), "http://")
+	conn, err := net.Dial("tcp", host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\nContent-Length: %d\r\n\r\n", MCPPath, host, size)
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		for range size {
+			select {
+			case <-stop:
+				return
+			case <-time.After(gap):
+			}
+			if _, err := conn.Write([]byte(" ")); err != nil {
+				return
+			}
+		}
+	}()
+	conn.SetReadDeadline(time.Now().Add(wait))
+	status, err := bufio.NewReader(conn).ReadString('\n')
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(status)
+}
+
+func TestHTTPRefusesABodyThatComesTooSlowly(t *testing.T) {
+	url, _ := startHTTP(t, Options{BodyTimeout: 200 * time.Millisecond}, "")
+	start := time.Now()
+	if got := slowPost(t, url, 1000, 20*time.Millisecond, 3*time.Second); got != "HTTP/1.1 408 Request Timeout" {
+		t.Errorf("a body at 50 bytes/s: %q, want 408", got)
+	}
+	if d := time.Since(start); d < 200*time.Millisecond {
+		t.Errorf("refused after %v, before the timeout", d)
+	}
+	// The server lives on.
+	if got := post(t, url, strings.NewReader(initBody)); got != http.StatusOK {
+		t.Errorf("initialize after: %d", got)
+	}
+}
+
+func TestHTTPEventStreamOutlivesTheBodyTimeout(t *testing.T) {
+	// A legacy client hears of a doc change on its standalone event stream
+	// (GET), long after the body timeout has passed.
+	url, _ := startHTTP(t, Options{BodyTimeout: 50 * time.Millisecond}, "")
+	got := make(chan string, 4)
+	client := sdk.NewClient(&sdk.Implementation{Name: "listener", Version: "1"}, &sdk.ClientOptions{
+		ResourceUpdatedHandler: func(_ context.Context, req *sdk.ResourceUpdatedNotificationRequest) { got <- req.Params.URI },
+	})
+	cs, err := client.Connect(context.Background(), &sdk.StreamableClientTransport{Endpoint: url}, &sdk.ClientSessionOptions{ProtocolVersion: "2025-11-25"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cs.Close()
+	f := &fixture{t: t, cs: cs, tools: newFixture(t, fixtureOptions{}).tools}
+	f.add(map[string]any{"description": "Watched"})
+	if err := cs.Subscribe(context.Background(), &sdk.SubscribeParams{URI: "backlog://task/1/doc"}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	f.ok("task_doc_write", map[string]any{"id": 1, "content": "# later"})
+	select {
+	case uri := <-got:
+		if uri != "backlog://task/1/doc" {
+			t.Errorf("notified of %s", uri)
+		}
+	case <-time.After(5 * time.Second):
+		t.Error("no notification on the event stream after 6 body timeouts")
+	}
+}
+
+func TestHTTPRefusesAWeakTokenOffLoopback(t *testing.T) {
+	for _, c := range []struct {
+		token string
+		ok    bool
+	}{
+		{"x", false},
+		{"s3cret", false},
+		{"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", false},
+		{"abababababababababababababababab", false},
+		{"passwordpassword", false},
+		{"a1b2c3d4e5f6g7h", false},
+		{"0123456789abcdef", true},
+		{"clienttest-s3cret", true},
+		{"ÿþýüûúùøÿþýüûúùø", true},
+		{rand.Text(), true},
+	} {
+		name := fmt.Sprintf("%q is refused", c.token)
+		if c.ok {
+			name = fmt.Sprintf("%q is accepted", c.token)
+		}
+		t.Run(name, func(t *testing.T) {
+			err := checkToken(c.token)
+			if c.ok != (err == nil) {
+				t.Fatalf("checkToken: %v", err)
+			}
+			if err != nil && (!errors.Is(err, backlog.ErrInvalid) || !strings.Contains(err.Error(), "too easy to guess to serve off loopback: it needs at least 16 characters with at least 8 different ones")) {
+				t.Errorf("the refusal: %v", err)
+			}
+		})
+	}
+	t.Run("ServeHTTP refuses a weak token off loopback before listening", func(t *testing.T) {
+		srv := NewServer(nil, Options{Token: "x", Logger: quietLogger(), Stderr: &syncBuffer{}})
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		err := srv.ServeHTTP(ctx, "0.0.0.0:0")
+		if err == nil || !strings.Contains(err.Error(), "and has 1 (1 different)") {
+			t.Errorf("ServeHTTP: %v", err)
+		}
+	})
+	t.Run("a weak token is fine on loopback", func(t *testing.T) {
+		url, _ := startHTTP(t, Options{Token: "x"}, "")
+		if got := post(t, url, strings.NewReader(initBody), "Authorization", "Bearer x"); got != http.StatusOK {
+			t.Errorf("initialize: %d", got)
+		}
+	})
 }

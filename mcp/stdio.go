@@ -2,7 +2,9 @@ package mcp
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"sync"
 	"time"
@@ -78,45 +80,73 @@ func (t *drainTransport) Connect(ctx context.Context) (sdk.Connection, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &drainConn{Connection: c, pending: map[jsonrpc.ID]bool{}, changed: make(chan struct{}), closed: make(chan struct{})}, nil
+	return &drainConn{Connection: c, inUse: map[jsonrpc.ID]bool{}, changed: make(chan struct{}), closed: make(chan struct{})}, nil
 }
 
 // drainConn counts the calls it has read and not yet answered, and holds
-// back a read error until they are all answered.
+// back a read error until they are all answered. It also answers a call
+// whose id is taken by a call not yet answered: the SDK drops such a call
+// without a word, and its client would wait for ever.
 type drainConn struct {
 	sdk.Connection
 
-	mu      sync.Mutex
-	pending map[jsonrpc.ID]bool
-	changed chan struct{} // closed and replaced when a call is answered
+	mu         sync.Mutex
+	inUse      map[jsonrpc.ID]bool // ids of the calls read and not yet answered
+	unanswered int                 // those calls, and the answers being written
+	changed    chan struct{}       // closed and replaced when an answer is written
 
 	closeOnce sync.Once
 	closed    chan struct{}
 }
 
 func (c *drainConn) Read(ctx context.Context) (jsonrpc.Message, error) {
-	msg, err := c.Connection.Read(ctx)
-	if err != nil {
-		c.drain(ctx)
-		return nil, err
-	}
-	if req, ok := msg.(*jsonrpc.Request); ok && req.IsCall() {
+	for {
+		msg, err := c.Connection.Read(ctx)
+		if err != nil {
+			c.drain(ctx)
+			return nil, err
+		}
+		req, ok := msg.(*jsonrpc.Request)
+		if !ok || !req.IsCall() {
+			return msg, nil
+		}
 		c.mu.Lock()
-		c.pending[req.ID] = true
+		taken := c.inUse[req.ID]
+		if !taken {
+			c.inUse[req.ID] = true
+			c.unanswered++
+		}
 		c.mu.Unlock()
+		if !taken {
+			return msg, nil
+		}
+		id, _ := json.Marshal(req.ID.Raw())
+		refusal := &jsonrpc.Response{Error: &jsonrpc.Error{Code: jsonrpc.CodeInvalidRequest,
+			Message: fmt.Sprintf("request id %s is already in use by a request not yet answered", id)}}
+		if err := c.Connection.Write(ctx, refusal); err != nil {
+			return nil, err
+		}
 	}
-	return msg, nil
 }
 
+// Write frees the id of a call as its answer goes out (the client may reuse
+// it as soon as it reads the answer), and counts the call answered once the
+// answer is written.
 func (c *drainConn) Write(ctx context.Context, msg jsonrpc.Message) error {
-	err := c.Connection.Write(ctx, msg)
-	if resp, ok := msg.(*jsonrpc.Response); ok {
+	resp, ok := msg.(*jsonrpc.Response)
+	answers := false
+	if ok && resp.ID.IsValid() {
 		c.mu.Lock()
-		if c.pending[resp.ID] {
-			delete(c.pending, resp.ID)
-			close(c.changed)
-			c.changed = make(chan struct{})
-		}
+		answers = c.inUse[resp.ID]
+		delete(c.inUse, resp.ID)
+		c.mu.Unlock()
+	}
+	err := c.Connection.Write(ctx, msg)
+	if answers {
+		c.mu.Lock()
+		c.unanswered--
+		close(c.changed)
+		c.changed = make(chan struct{})
 		c.mu.Unlock()
 	}
 	return err
@@ -134,7 +164,7 @@ func (c *drainConn) drain(ctx context.Context) {
 	defer timeout.Stop()
 	for {
 		c.mu.Lock()
-		n, changed := len(c.pending), c.changed
+		n, changed := c.unanswered, c.changed
 		c.mu.Unlock()
 		if n == 0 {
 			return
