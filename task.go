@@ -94,6 +94,10 @@ const (
 	MaxUDAValue = 10_000 // bytes of one user-defined attribute's text value
 )
 
+// MaxLease is the longest lease a claim may have: a year, far beyond any
+// session of work, and short enough that no date arithmetic overflows.
+const MaxLease = 365 * 24 * time.Hour
+
 // Task is one unit of work. A zero time means the date is not set.
 type Task struct {
 	ID          int64
@@ -112,6 +116,12 @@ type Task struct {
 	Mask        string // Taskwarrior's recurrence mask, kept on templates for round trips
 	Depends     []string
 	Agent       string
+	// Lease, when above zero, is how long the agent's claim holds without a
+	// change by the agent; LeaseUntil is when it lapses (the agent's last
+	// change plus Lease). A lapsed claim returns to the pool at the next
+	// claim by anyone. Whole seconds.
+	Lease       time.Duration
+	LeaseUntil  time.Time
 	Annotations []Annotation
 	HasDoc      bool
 	Entry       time.Time
@@ -228,6 +238,9 @@ func (t *Task) Validate() error {
 	}
 	if err := ValidateAgent(t.Agent); err != nil {
 		return err
+	}
+	if t.Lease < 0 || t.Lease > MaxLease || t.Lease%time.Second != 0 {
+		return Invalidf("lease must be a whole number of seconds from 1 to %d (or 0 for none), got %v", int64(MaxLease/time.Second), t.Lease.Seconds())
 	}
 	for i, a := range t.Annotations {
 		if err := ValidateAnnotation(a.Description); err != nil {
@@ -408,7 +421,7 @@ func ParseUUID(s string) (string, error) {
 var attributes = []string{
 	"id", "uuid", "description", "status", "project", "priority", "tags",
 	"due", "scheduled", "wait", "until", "recur", "parent", "depends", "agent",
-	"annotations", "has_doc", "entry", "modified", "start", "end", "urgency", "mask",
+	"lease", "lease_until", "annotations", "has_doc", "entry", "modified", "start", "end", "urgency", "mask",
 }
 
 // Attributes returns the built-in attribute names.
@@ -482,6 +495,11 @@ func (t *Task) MarshalJSON() ([]byte, error) {
 	str("parent", t.Parent)
 	list("depends", t.Depends)
 	str("agent", t.Agent)
+	if t.Lease > 0 {
+		key("lease")
+		b = strconv.AppendInt(b, int64(t.Lease/time.Second), 10)
+	}
+	date("lease_until", t.LeaseUntil)
 	if len(t.Annotations) > 0 {
 		key("annotations")
 		b = append(b, '[')

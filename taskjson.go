@@ -25,6 +25,8 @@ type taskJSON struct {
 	Parent      string           `json:"parent"`
 	Depends     []string         `json:"depends"`
 	Agent       string           `json:"agent"`
+	Lease       int64            `json:"lease"` // seconds
+	LeaseUntil  jsonTime         `json:"lease_until"`
 	Annotations []annotationJSON `json:"annotations"`
 	HasDoc      bool             `json:"has_doc"`
 	Entry       jsonTime         `json:"entry"`
@@ -87,9 +89,13 @@ func (t *Task) UnmarshalJSON(b []byte) error {
 		Project: w.Project, Priority: w.Priority, Tags: w.Tags,
 		Due: w.Due.Time, Scheduled: w.Scheduled.Time, Wait: w.Wait.Time, Until: w.Until.Time,
 		Recur: w.Recur, Mask: w.Mask, Parent: w.Parent, Depends: w.Depends, Agent: w.Agent,
-		HasDoc: w.HasDoc, Entry: w.Entry.Time, Modified: w.Modified.Time,
+		LeaseUntil: w.LeaseUntil.Time, HasDoc: w.HasDoc, Entry: w.Entry.Time, Modified: w.Modified.Time,
 		Start: w.Start.Time, End: w.End.Time, Archived: w.Archived,
 	}
+	if w.Lease < 0 || w.Lease > int64(MaxLease/time.Second) {
+		return Invalidf("lease must be a whole number of seconds from 1 to %d (or 0 for none), got %d", int64(MaxLease/time.Second), w.Lease)
+	}
+	t.Lease = time.Duration(w.Lease) * time.Second
 	for _, a := range w.Annotations {
 		t.Annotations = append(t.Annotations, Annotation{Entry: a.Entry.Time, Description: a.Description})
 	}

@@ -269,6 +269,8 @@ func dateGetter(name string) func(*backlog.Task) time.Time {
 		return func(t *backlog.Task) time.Time { return t.Start }
 	case "end":
 		return func(t *backlog.Task) time.Time { return t.End }
+	case "lease_until":
+		return func(t *backlog.Task) time.Time { return t.LeaseUntil }
 	}
 	panic("filter: no date attribute " + name)
 }

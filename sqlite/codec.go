@@ -17,13 +17,15 @@ import (
 // qualified with the alias t.
 const taskColumns = `t.id, t.uuid, t.description, t.status, t.project, t.priority, t.tags,
 	t.due_at, t.scheduled_at, t.wait_at, t.until_at, t.recur, t.parent, t.mask, t.depends,
-	t.agent, t.annotations, t.has_doc, t.entry_at, t.modified_at, t.start_at, t.end_at, t.extra`
+	t.agent, t.annotations, t.has_doc, t.entry_at, t.modified_at, t.start_at, t.end_at, t.extra,
+	t.lease, t.lease_until_at`
 
 // writeColumns are the columns Insert and Update write, in taskArgs' order.
 var writeColumns = []string{
 	"id", "uuid", "description", "status", "project", "priority", "tags",
 	"due_at", "scheduled_at", "wait_at", "until_at", "recur", "parent", "mask", "depends",
 	"agent", "annotations", "has_doc", "entry_at", "modified_at", "start_at", "end_at", "extra",
+	"lease", "lease_until_at",
 	"search", "urg_own", "rank_hi",
 }
 
@@ -146,6 +148,7 @@ func taskArgs(t *backlog.Task) ([]any, error) {
 		dateArg(t.Due), dateArg(t.Scheduled), dateArg(t.Wait), dateArg(t.Until),
 		t.Recur, t.Parent, t.Mask, deps,
 		t.Agent, anns, hasDoc, dateArg(t.Entry), dateArg(t.Modified), dateArg(t.Start), dateArg(t.End), extra,
+		int64(t.Lease / time.Second), dateArg(t.LeaseUntil),
 		searchText(t), backlog.DefaultCoefficients.Own(t), rankBase(t),
 	}, nil
 }
@@ -169,14 +172,17 @@ func scanTask(sc scanner) (*backlog.Task, error) {
 		tags, deps, anns, extra     []byte
 		due, sched, wait, until     sql.NullInt64
 		entry, modified, start, end sql.NullInt64
-		hasDoc                      int64
+		hasDoc, lease               int64
+		leaseUntil                  sql.NullInt64
 	)
 	err := sc.Scan(&t.ID, &t.UUID, &t.Description, &status, &t.Project, &priority, &tags,
 		&due, &sched, &wait, &until, &t.Recur, &t.Parent, &t.Mask, &deps,
-		&t.Agent, &anns, &hasDoc, &entry, &modified, &start, &end, &extra)
+		&t.Agent, &anns, &hasDoc, &entry, &modified, &start, &end, &extra,
+		&lease, &leaseUntil)
 	if err != nil {
 		return nil, err
 	}
+	t.Lease, t.LeaseUntil = time.Duration(lease)*time.Second, dateOf(leaseUntil)
 	t.Status, t.Priority = backlog.Status(status), backlog.Priority(priority)
 	t.Due, t.Scheduled, t.Wait, t.Until = dateOf(due), dateOf(sched), dateOf(wait), dateOf(until)
 	t.Entry, t.Modified, t.Start, t.End = dateOf(entry), dateOf(modified), dateOf(start), dateOf(end)

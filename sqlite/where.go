@@ -553,6 +553,7 @@ func (c *compiler) attr(e *filter.AttrExpr) frag {
 var dateColumns = map[string]string{
 	"due": "t.due_at", "scheduled": "t.scheduled_at", "wait": "t.wait_at", "until": "t.until_at",
 	"entry": "t.entry_at", "modified": "t.modified_at", "start": "t.start_at", "end": "t.end_at",
+	"lease_until": "t.lease_until_at",
 }
 
 func (c *compiler) date(e *filter.AttrExpr) frag {
