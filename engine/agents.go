@@ -15,13 +15,19 @@ import (
 
 // ClaimOptions say what to claim and for whom.
 type ClaimOptions struct {
-	// Agent takes the task; empty means the engine's agent.
+	// Agent takes the task; empty means the engine's agent. Given without
+	// an ID or a Filter, it is also a role that picks the work (see Claim).
 	Agent string
 	// ID claims that task; otherwise the most urgent READY task matching
 	// Filter that no agent holds.
 	ID string
 	// Filter narrows the pick; empty means +READY alone.
 	Filter string
+	// Lease, when given (30min, 2h), lets the claim lapse once the agent
+	// has gone that long without changing the task: the next claim by
+	// anyone then returns it to the pool. Empty means the claim holds until
+	// it is released (or reclaimed).
+	Lease string
 }
 
 // Claim atomically takes a task for an agent: it sets agent and start.
@@ -30,43 +36,86 @@ type ClaimOptions struct {
 // others, then to the oldest. With nothing left it returns a Result whose
 // Task is nil. Two claims at once never get the same task: the pick and the
 // update are one write transaction.
+//
+// An agent named without an id or a filter is a role (Tinytown's rule: an
+// idle agent takes only work that matches it): the claim takes the role's
+// own work first (tagged +ROLE, or in project ROLE or ROLE.*), then work
+// that names no role at all (no project, no tag but the doc tag); never a
+// task tagged or filed for anything else. A filter takes that.
+//
+// Every claim first returns to the pool the held tasks whose lease has
+// lapsed, in the same transaction and journal entry, so that undo gives
+// them back too.
 func (e *Engine) Claim(ctx context.Context, opts ClaimOptions) (*Result, error) {
 	agent := strings.TrimSpace(opts.Agent)
+	byRole := agent != "" && strings.TrimSpace(opts.ID) == "" && strings.TrimSpace(opts.Filter) == ""
 	if agent == "" {
 		agent = e.agent
 	}
 	if err := backlog.ValidateAgent(agent); err != nil {
 		return nil, err
 	}
+	var lease time.Duration
+	if strings.TrimSpace(opts.Lease) != "" {
+		var err error
+		if lease, err = ParseLease(opts.Lease); err != nil {
+			return nil, err
+		}
+	}
 	res := &Result{}
 	err := e.write(ctx, func(o *op) error {
+		expired, err := o.expireLeases()
+		if err != nil {
+			return err
+		}
 		var t *backlog.Task
-		var err error
-		if strings.TrimSpace(opts.ID) != "" {
+		switch {
+		case strings.TrimSpace(opts.ID) != "":
 			t, err = o.claimable(opts.ID, agent)
-		} else {
+		case byRole:
+			t, err = o.pickForRole(agent)
+		default:
 			t, err = o.pick(opts.Filter)
 		}
-		if err != nil || t == nil {
+		if err != nil {
 			return err
 		}
-		after := t.Clone()
-		after.Agent = agent
-		if after.Start.IsZero() {
-			after.Start = o.now
+		var words []string
+		if len(expired) > 0 {
+			words = append(words, expiredWords(expired))
 		}
-		if sameTask(t, after) {
-			res.Task, err = viewOne(ctx, o.tx, t, o.now)
-			return err
+		if t != nil {
+			after := t.Clone()
+			after.Agent = agent
+			if after.Start.IsZero() {
+				after.Start = o.now
+			}
+			if lease > 0 || t.Agent != agent {
+				o.grantLease(after, lease)
+			}
+			if sameTask(t, after) {
+				res.Task, err = viewOne(ctx, o.tx, t, o.now)
+				if err != nil || len(expired) == 0 {
+					return err
+				}
+			} else {
+				if err := o.update(t, after); err != nil {
+					return err
+				}
+				claimed := "claim " + taskWords(t) + " for " + agent
+				if lease > 0 {
+					claimed += " with a " + FormatLease(lease) + " lease"
+				}
+				words = append(words, claimed)
+				if res.Task, err = viewOne(ctx, o.tx, after, o.now); err != nil {
+					return err
+				}
+			}
 		}
-		if err := o.update(t, after); err != nil {
-			return err
+		if len(words) == 0 {
+			return nil
 		}
-		if err := o.commit("claim", "claim "+taskWords(t)+" for "+agent); err != nil {
-			return err
-		}
-		res.Task, err = viewOne(ctx, o.tx, after, o.now)
-		return err
+		return o.commit("claim", strings.Join(words, "; "))
 	})
 	if err != nil {
 		return nil, err
@@ -113,6 +162,59 @@ func (o *op) pick(filterSrc string) (*backlog.Task, error) {
 	if err != nil {
 		return nil, err
 	}
+	return o.pickWhere(expr)
+}
+
+// pickForRole chooses the task a role takes: its own work first, then work
+// that names no role; nil when neither has any.
+func (o *op) pickForRole(role string) (*backlog.Task, error) {
+	for _, expr := range roleFilters(role, o.now) {
+		t, err := o.pickWhere(expr)
+		if err != nil || t != nil {
+			return t, err
+		}
+	}
+	return nil, nil
+}
+
+// otherThanDoc is a tags regex that matches any tag but "doc" (RE2 has no
+// lookahead): a task whose tags it never matches has no tag but the one a
+// doc adds.
+const otherThanDoc = `tags.regex:^(?:[^d].*|d(?:[^o].*)?|do(?:[^c].*)?|doc.+)$`
+
+// roleFilters are the picks a role tries in turn: the role's own work (as
+// a tag, when the name can be one; as a project and its sub-projects, when
+// it can be one), then work that names no role at all.
+func roleFilters(role string, now time.Time) []filter.Expr {
+	var own filter.Expr
+	or := func(x filter.Expr) {
+		if own == nil {
+			own = x
+			return
+		}
+		own = &filter.BinaryExpr{X: own, Op: filter.OR, Y: x}
+	}
+	if backlog.ValidateTag(role) == nil {
+		or(&filter.TagExpr{Include: true, Name: role})
+	}
+	if backlog.ValidateProject(role) == nil {
+		if x, err := filter.Parse("project:"+role, filter.Options{Now: now}); err == nil {
+			or(x)
+		}
+	}
+	unlabelled, err := filter.Parse("project.none: not "+otherThanDoc, filter.Options{Now: now})
+	if err != nil {
+		panic("engine: the filter of unlabelled work does not parse: " + err.Error())
+	}
+	if own == nil {
+		return []filter.Expr{unlabelled}
+	}
+	return []filter.Expr{&filter.ParenExpr{X: own}, unlabelled}
+}
+
+// pickWhere chooses the most urgent free READY task the expression (nil:
+// any) selects, or nil.
+func (o *op) pickWhere(expr filter.Expr) (*backlog.Task, error) {
 	ready := &filter.TagExpr{Include: true, Name: "READY", Virtual: true}
 	free := &filter.AttrExpr{Name: "agent", Mod: filter.ModNoneOf, ModText: "none", Kind: filter.KindString}
 	var q filter.Expr = &filter.BinaryExpr{X: ready, Op: filter.AND, Y: free}

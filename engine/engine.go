@@ -218,6 +218,7 @@ func (o *op) insert(t *backlog.Task) error {
 // update stores after in place of before.
 func (o *op) update(before, after *backlog.Task) error {
 	after.Modified = o.now
+	o.settleLease(before, after)
 	truncate(after)
 	if err := after.Validate(); err != nil {
 		return err
@@ -275,7 +276,7 @@ func (o *op) commit(command, summary string) error {
 // truncate keeps every date to the second, as the store does, so that the
 // journal's images equal what is stored.
 func truncate(t *backlog.Task) {
-	for _, d := range []*time.Time{&t.Due, &t.Scheduled, &t.Wait, &t.Until, &t.Entry, &t.Modified, &t.Start, &t.End} {
+	for _, d := range []*time.Time{&t.Due, &t.Scheduled, &t.Wait, &t.Until, &t.Entry, &t.Modified, &t.Start, &t.End, &t.LeaseUntil} {
 		if !d.IsZero() {
 			*d = d.Truncate(time.Second).UTC()
 		}

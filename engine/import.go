@@ -251,7 +251,7 @@ func (o *op) decodeImport(raw json.RawMessage) (*importItem, error) {
 				return nil, err
 			}
 			err = setImportString(it, k, s)
-		case "due", "scheduled", "wait", "until", "entry", "modified", "start", "end":
+		case "due", "scheduled", "wait", "until", "entry", "modified", "start", "end", "lease_until":
 			if s, err = str(k); err != nil {
 				return nil, err
 			}
@@ -259,6 +259,12 @@ func (o *op) decodeImport(raw json.RawMessage) (*importItem, error) {
 			if d, err = o.importDate(k, s); err == nil {
 				*dateFieldPtr(t, k) = d
 			}
+		case "lease":
+			var secs int64
+			if json.Unmarshal(v, &secs) != nil || secs < 0 || secs > int64(backlog.MaxLease/time.Second) {
+				return nil, fmt.Errorf("lease must be a whole number of seconds from 1 to %d (or 0 for none), got %s", int64(backlog.MaxLease/time.Second), v)
+			}
+			t.Lease = time.Duration(secs) * time.Second
 		case "tags":
 			t.Tags, err = stringList(v, k)
 		case "depends":
@@ -407,6 +413,8 @@ func dateFieldPtr(t *backlog.Task, name string) *time.Time {
 		return &t.Modified
 	case "start":
 		return &t.Start
+	case "lease_until":
+		return &t.LeaseUntil
 	}
 	return &t.End
 }

@@ -54,6 +54,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"archive", archiveScenarios},
 		{"change feed", feedScenarios},
 		{"many agents", teamScenarios},
+		{"claims by role", roleScenarios},
+		{"claims with a lease", leaseScenarios},
 		{"lifecycle: recurrence", lifecycleRecurScenarios},
 		{"lifecycle: wait and scheduled", lifecycleWaitScenarios},
 		{"lifecycle: dependencies", lifecycleDepScenarios},
