@@ -223,16 +223,22 @@ func allTools() []*tool {
 
 		{name: "task_claim", set: "agents", out: outClaim,
 			args: []arg{
-				{name: "agent", kind: kString, desc: "Default: this session's agent"},
+				{name: "agent", kind: kString, desc: "Default: yours"},
 				{name: "id", kind: kRef},
 				{name: "filter", kind: kString},
-				{name: "reclaim", kind: kString, desc: "First free claims idle this long, e.g. 2h"},
+				{name: "reclaim", kind: kString, desc: "First free claims idle this long: 2h"},
+				{name: "lease", kind: kString, desc: "Frees it when idle this long: 30min"},
 			},
-			desc: "Atomically take the most urgent READY task matching filter that no agent holds (or the task id): " +
-				"sets agent and start; no two agents get the same task. Returns {task}, null when none is left.",
+			desc: "Atomically take the most urgent free READY task matching filter (or id): sets agent and start. " +
+				"agent alone is a role: +ROLE/project ROLE tasks, else unlabelled. Returns {task} or null.",
 			run: func(ctx context.Context, e *engine.Engine, a argv) (any, error) {
 				if a.str("id") != "" && a.str("filter") != "" {
 					return nil, backlog.Invalidf("give id or filter, not both")
+				}
+				if l := a.str("lease"); l != "" {
+					if _, err := engine.ParseLease(l); err != nil {
+						return nil, err // before reclaim, which commits on its own
+					}
 				}
 				if r := a.str("reclaim"); r != "" {
 					d, err := when.ParseDuration(r)
@@ -243,7 +249,7 @@ func allTools() []*tool {
 						return nil, err
 					}
 				}
-				return e.Claim(ctx, engine.ClaimOptions{Agent: a.str("agent"), ID: a.str("id"), Filter: a.str("filter")})
+				return e.Claim(ctx, engine.ClaimOptions{Agent: a.str("agent"), ID: a.str("id"), Filter: a.str("filter"), Lease: a.str("lease")})
 			}},
 		{name: "task_release", set: "agents", idempotent: true, out: outTask,
 			args: with(idArg, []arg{

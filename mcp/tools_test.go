@@ -465,7 +465,7 @@ func TestTaskClaimAndRelease(t *testing.T) {
 		if got["id"] != 2.0 || got["agent"] != "claude-code" || got["start"] != "2026-03-02T09:00:00Z" {
 			t.Errorf("got %s", show(got))
 		}
-		got = task(f.ok("task_claim", map[string]any{"agent": "backend"}))
+		got = task(f.ok("task_claim", map[string]any{"agent": "backend", "filter": "project:auth"})) // a filter: backend is not auth's role
 		if got["id"] != 1.0 || got["agent"] != "backend" {
 			t.Errorf("got %s", show(got))
 		}
