@@ -10,6 +10,7 @@ import (
 
 type claimCmd struct {
 	Agent string   `help:"Claim for this agent (default: BACKLOG_AGENT_ID); without a filter it is also a role hint." placeholder:"AGENT"`
+	Lease string   `help:"Let the claim lapse after this long without a change by the agent: 30min, 2h, 1d." placeholder:"DURATION"`
 	Words []string `arg:"" optional:"" help:"A task id or UUID; or ID AGENT; or filter words (default: +READY)."`
 }
 
@@ -28,6 +29,14 @@ specialist, never taken by default: give a filter to take it
 (backlog claim --agent docs +bug). Without --agent, claim takes any READY
 task.
 
+Leases. With --lease DURATION (30min, 2h, 1d) the claim lapses once the
+agent has gone that long without changing the task (any change by it
+renews the lease): the next claim by anyone returns the task to the pool,
+with an annotation that says whose lease expired, so that the work of an
+agent that died is not held forever. backlog info shows lease (seconds) and
+lease_until. Every claim returns lapsed claims first; backlog undo gives
+them back.
+
 "backlog claim ID AGENT" (two words: an id or UUID, then a name) claims that
 task for that agent, for a person directing agents. Claiming by id a task
 held by another agent, blocked, waiting or not pending is an error that says
@@ -37,6 +46,7 @@ Examples:
 
     backlog claim
     backlog claim --agent backend
+    backlog claim --agent backend --lease 30min
     backlog claim project:auth --json
     backlog claim 12
     backlog claim 12 docs`
@@ -54,9 +64,8 @@ var agentWord = regexp.MustCompile(`^[\p{L}_][\p{L}\p{N}_.@-]*$`)
 var filterKeywords = map[string]bool{"and": true, "or": true, "xor": true, "not": true}
 
 func (c *claimCmd) Run(a *runner) error {
-	opts := engine.ClaimOptions{Agent: strings.TrimSpace(c.Agent)}
+	opts := engine.ClaimOptions{Agent: strings.TrimSpace(c.Agent), Lease: c.Lease}
 	words := c.Words
-	roleHint := false
 	switch {
 	case len(words) == 1 && refWord.MatchString(words[0]):
 		opts.ID = words[0]
@@ -68,8 +77,6 @@ func (c *claimCmd) Run(a *runner) error {
 		opts.ID, opts.Agent = words[0], words[1]
 	case len(words) > 0:
 		opts.Filter = strings.Join(words, " ")
-	default:
-		roleHint = opts.Agent != ""
 	}
 	if opts.Agent != "" {
 		if err := backlog.ValidateAgent(opts.Agent); err != nil {
@@ -80,12 +87,7 @@ func (c *claimCmd) Run(a *runner) error {
 	if err != nil {
 		return err
 	}
-	var res *engine.Result
-	if roleHint {
-		res, err = claimByRole(a, eng, opts.Agent)
-	} else {
-		res, err = eng.Claim(a.ctx, opts)
-	}
+	res, err := eng.Claim(a.ctx, opts)
 	if err != nil {
 		return err
 	}
@@ -96,42 +98,9 @@ func (c *claimCmd) Run(a *runner) error {
 		a.say("Nothing to claim.")
 		return nil
 	}
-	return a.printResult(res, "Claimed task "+named(res.Task)+" for "+res.Task.Agent+".")
-}
-
-// otherThanDoc is a tags regex that matches any tag but "doc" (RE2 has no
-// lookahead): a task whose tags it never matches has no tag but the one a
-// doc adds.
-const otherThanDoc = `tags.regex:^(?:[^d].*|d(?:[^o].*)?|do(?:[^c].*)?|doc.+)$`
-
-// roleFilters are the claims a role hint tries in turn: the role's own work,
-// then work that names no role at all.
-func roleFilters(role string) []string {
-	var own []string
-	if backlog.ValidateTag(role) == nil && !strings.ContainsAny(role, `\`) {
-		own = append(own, "+"+role)
+	lease := ""
+	if res.Task.Lease > 0 {
+		lease = " with a " + engine.FormatLease(res.Task.Lease) + " lease"
 	}
-	if backlog.ValidateProject(role) == nil {
-		own = append(own, "project:"+role)
-	}
-	var out []string
-	if len(own) > 0 {
-		out = append(out, "("+strings.Join(own, " or ")+")")
-	}
-	return append(out, "project.none: not "+otherThanDoc)
-}
-
-// claimByRole claims for a role: its own tasks first, then unlabelled ones.
-// Each try is one atomic claim; a task created between them may be missed,
-// never taken twice.
-func claimByRole(a *runner, eng *engine.Engine, role string) (*engine.Result, error) {
-	var res *engine.Result
-	for _, f := range roleFilters(role) {
-		var err error
-		res, err = eng.Claim(a.ctx, engine.ClaimOptions{Agent: role, Filter: f})
-		if err != nil || res.Task != nil {
-			return res, err
-		}
-	}
-	return res, nil
+	return a.printResult(res, "Claimed task "+named(res.Task)+" for "+res.Task.Agent+lease+".")
 }

@@ -10,27 +10,6 @@ import (
 	"github.com/agent-backlog/backlog/store/memstore"
 )
 
-func TestRoleFilters(t *testing.T) {
-	fallback := "project.none: not " + otherThanDoc
-	tests := []struct {
-		name, role string
-		want       []string
-	}{
-		{"a plain role is a tag and a project", "backend", []string{"(+backend or project:backend)", fallback}},
-		{"a role that cannot be a project is a tag only", "alice@laptop", []string{"(+alice@laptop)", fallback}},
-		{"a role that can be neither has only the fallback", "Claude Code", []string{fallback}},
-		{"a virtual tag's name is a project only", "READY", []string{"(project:READY)", fallback}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got := roleFilters(tt.role)
-			if strings.Join(got, " | ") != strings.Join(tt.want, " | ") {
-				t.Errorf("roleFilters(%q) = %q, want %q", tt.role, got, tt.want)
-			}
-		})
-	}
-}
-
 // TestClaimByRole checks which tasks a role takes, and that it never takes
 // another role's: every task is tried against every role.
 func TestClaimByRole(t *testing.T) {
@@ -108,6 +87,11 @@ func TestClaimWords(t *testing.T) {
 		{"a UUID prefix is an id", []string{"UUID2", "backend"}, `Claimed task 2 "Two" for backend.`},
 		{"an id of a missing task is an error", []string{"9", "backend"}, "error: backlog: no task with id 9"},
 		{"an id of a waiting task is refused", []string{"1"}, "error: backlog: task 1 is waiting until 9999-12-30T00:00:00Z"},
+		{"a lease is said with the claim", []string{"--lease", "30min"}, `Claimed task 2 "Two" for tester with a 30min lease.`},
+		{"a lease goes with a claim by id for another agent", []string{"2", "backend", "--lease", "2h"}, `Claimed task 2 "Two" for backend with a 2h lease.`},
+		{"a lease that is not a duration is refused", []string{"--lease", "soon"}, `error: backlog: lease must be a duration such as 30min, 2h or 1d, got "soon"`},
+		{"a lease of minutes written as months is refused", []string{"2", "--lease", "30m"}, `error: backlog: lease "30m" would be 30 months: write 30min for minutes`},
+		{"a lease of nothing is refused", []string{"--lease", "0min"}, `error: backlog: a lease must be at least 1s, such as 30min; got "0min"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
