@@ -9,6 +9,7 @@ import (
 	"time"
 
 	backlog "github.com/agent-backlog/backlog"
+	"github.com/agent-backlog/backlog/engine"
 )
 
 type infoCmd struct {
@@ -85,6 +86,10 @@ func (c *infoCmd) Run(a *runner) error {
 	row("Parent", t.Parent)
 	row("Depends", strings.Join(deps, ", "))
 	row("Agent", t.Agent)
+	if t.Lease > 0 {
+		row("Lease", engine.FormatLease(t.Lease)+" (a change by "+t.Agent+" renews it)")
+	}
+	date("Lease until", t.LeaseUntil)
 	if t.HasDoc {
 		size := ""
 		if t.Archived == "" {

@@ -21,6 +21,9 @@ says from whom and why, so nothing is reclaimed silently; backlog undo gives
 the claims back. Durations use the backlog's units: 30min, 2h, 1d, 1w (a
 bare "m" would be months, so it is refused here: write min or mo).
 
+A claim made with a lease (backlog claim --lease 30min) needs no reclaim:
+the next claim once its lease has lapsed returns it to the pool.
+
 Examples:
 
     backlog reclaim --older-than 2h
