@@ -314,11 +314,8 @@ func TestStdioRefusesALongLineWithItsSize(t *testing.T) {
 	wantError(t, client.next(), -32700, nil, "line 3 of 5001 bytes exceeds the limit of 4096 bytes")
 	client.wantCount()
 	// A line of exactly the limit is read.
-	line := `{"jsonrpc":"2.0","id":5,"method":"ping","params":{"x":"` + strings.Repeat("y", 4096) + `"}}`
-	line = line[:len(line)-len(`"}}`)-(len(line)-4096)] + `"}}`
-	if len(line) != 4096 {
-		t.Fatalf("the line has %d bytes", len(line))
-	}
+	head, tail := `{"jsonrpc":"2.0","id":5,"method":"ping","params":{"x":"`, `"}}`
+	line := head + strings.Repeat("y", 4096-len(head)-len(tail)) + tail
 	client.send(line + "\n")
 	if got := client.next(); got["id"] != 5.0 || got["result"] == nil {
 		t.Errorf("a line of exactly the limit: %s", show(got))
