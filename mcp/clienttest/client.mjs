@@ -38,7 +38,7 @@ const IDEMPOTENT_WRITES = ['task_start', 'task_stop', 'task_done', 'task_delete'
 // descriptions (done, delete and add of a recurring task say more).
 const ONE_TASK = { required: ['task'], optional: [] };
 const SHAPES = {
-  task_list: { required: ['tasks'] },
+  task_list: { required: ['tasks'], optional: ['more'] },
   task_count: { required: ['count'] },
   task_info: ONE_TASK,
   task_projects: { required: ['items'] },
@@ -112,9 +112,10 @@ async function waitFor(cond, ms) {
 }
 
 // checkTask checks a task object against TOOLS.md: only known fields, only
-// fields that are set, dates and UUIDs in their format. A trimmed task
-// (task_list with fields) need only have id and uuid.
-function checkTask(t, what, trimmed = false) {
+// fields that are set, dates and UUIDs in their format. A task of task_list
+// is lean (no uuid, entry or modified unless fields asks for them), and one
+// trimmed by fields need only have its id.
+function checkTask(t, what, trimmed = false, lean = false) {
   if (!check(t && typeof t === 'object' && !Array.isArray(t), `${what} is not a task object: ${show(t)}`)) return;
   for (const k of Object.keys(t)) {
     check(TASK_FIELDS.includes(k), `${what} has the unknown field ${k}: ${show(t)}`);
@@ -122,7 +123,7 @@ function checkTask(t, what, trimmed = false) {
     check(v !== null && v !== '' && !(Array.isArray(v) && v.length === 0), `${what}.${k} is present but empty: ${show(v)}`);
   }
   check(Number.isInteger(t.id) && t.id > 0, `${what}.id ${show(t.id)}`);
-  check(UUID.test(t.uuid), `${what}.uuid ${show(t.uuid)}`);
+  if (!lean || 'uuid' in t) check(UUID.test(t.uuid), `${what}.uuid ${show(t.uuid)}`);
   if ('tags' in t) check(Array.isArray(t.tags) && t.tags.every((x) => typeof x === 'string'), `${what}.tags ${show(t.tags)}`);
   if (trimmed) return;
   check(typeof t.description === 'string', `${what}.description ${show(t.description)}`);
@@ -131,7 +132,7 @@ function checkTask(t, what, trimmed = false) {
   for (const k of ['due', 'scheduled', 'wait', 'until', 'entry', 'modified', 'start', 'end']) {
     if (k in t) check(DATE.test(t[k]), `${what}.${k} is not YYYY-MM-DDTHH:MM:SSZ: ${show(t[k])}`);
   }
-  check(DATE.test(t.entry) && DATE.test(t.modified), `${what} lacks entry or modified`);
+  if (!lean) check(DATE.test(t.entry) && DATE.test(t.modified), `${what} lacks entry or modified`);
   if ('depends' in t) check(Array.isArray(t.depends) && t.depends.every((x) => UUID.test(x)), `${what}.depends are not UUIDs: ${show(t.depends)}`);
   if ('annotations' in t) {
     check(Array.isArray(t.annotations) && t.annotations.every((a) => DATE.test(a.entry) && typeof a.description === 'string' &&
@@ -152,7 +153,8 @@ function checkShape(name, sc, trimmed) {
   }
   if ('task' in sc && sc.task !== null) checkTask(sc.task, `${name}.task`);
   if ('next' in sc && name !== 'task_summary') checkTask(sc.next, `${name}.next`);
-  if (Array.isArray(sc.tasks)) sc.tasks.forEach((t, i) => checkTask(t, `${name}.tasks[${i}]`, trimmed));
+  if (Array.isArray(sc.tasks)) sc.tasks.forEach((t, i) => checkTask(t, `${name}.tasks[${i}]`, trimmed, name === 'task_list'));
+  if ('more' in sc) check(Number.isInteger(sc.more) && sc.more > 0, `${name}.more ${show(sc.more)}`);
   for (const k of ['count', 'modified', 'imported', 'archived']) {
     if (k in sc) check(Number.isInteger(sc[k]) && sc[k] >= 0, `${name}.${k} ${show(sc[k])}`);
   }
@@ -310,12 +312,16 @@ async function exercise(s, clientName) {
 
   // Query.
   same((await s.ok('task_list', { filter: 'project:db', sort: 'id+', limit: '2', fields: 'description,priority' })).tasks,
-    [{ id: 6, uuid: imported.tasks?.[0]?.uuid, description: 'Write the sessions migration', priority: 'H' },
-      { id: 7, uuid: imported.tasks?.[1]?.uuid, description: 'Backfill old sessions' }],
+    [{ id: 6, description: 'Write the sessions migration', priority: 'H' }, { id: 7, description: 'Backfill old sessions' }],
     'task_list with a filter, sort, limit and fields as strings');
+  same((await s.ok('task_list', { filter: 'project:db', sort: 'id+', limit: 2, fields: 'description' })).more, 1,
+    'task_list says how many more matched past its limit');
+  const lean = (await s.ok('task_list', { filter: '6' })).tasks?.[0] ?? {};
+  same(['uuid', 'entry', 'modified'].filter((k) => k in lean), [], 'task_list leaves out uuid, entry and modified by default');
+  same(UUID.test((await s.ok('task_list', { filter: '6', fields: 'all' })).tasks?.[0]?.uuid), true, 'task_list with fields all keeps the uuid');
   const byTag = await s.ok('task_list', { filter: '+api or +design', limit: 10, fields: ['tags'] });
   same(byTag.tasks?.map((t) => t.id).sort(), [1, 2], 'task_list with native limit and fields');
-  same(byTag.tasks?.every((t) => Object.keys(t).join() === 'id,uuid,tags'), true, 'fields keeps id, uuid and the fields asked for');
+  same(byTag.tasks?.every((t) => Object.keys(t).join() === 'id,tags'), true, 'fields keeps id and the fields asked for');
   same(await s.ok('task_count', {}), { count: 6 }, 'pending tasks (1, 2, 4, 6, 7, 8)');
   same(await s.ok('task_count', { filter: 'status.any:' }), { count: 8 }, 'every task');
   same(await s.ok('task_count', { filter: 'project:db +READY' }), { count: 2 }, 'READY db tasks (6, 8; 7 waits on 6)');
