@@ -7,6 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"reflect"
+	"strings"
+	"unicode/utf8"
 )
 
 // The error kinds every command reports. Surfaces map them to MCP isError
@@ -59,21 +62,79 @@ func (e *Error) LogValue() slog.Value {
 
 // Invalidf returns an ErrInvalid error with a formatted sentence.
 func Invalidf(format string, args ...any) error {
-	return &Error{Kind: ErrInvalid, Msg: fmt.Sprintf(format, args...)}
+	return &Error{Kind: ErrInvalid, Msg: sentence(format, args)}
 }
 
 // NotFoundf returns an ErrNotFound error with a formatted sentence.
 func NotFoundf(format string, args ...any) error {
-	return &Error{Kind: ErrNotFound, Msg: fmt.Sprintf(format, args...)}
+	return &Error{Kind: ErrNotFound, Msg: sentence(format, args)}
 }
 
 // Conflictf returns an ErrConflict error with a formatted sentence.
 func Conflictf(format string, args ...any) error {
-	return &Error{Kind: ErrConflict, Msg: fmt.Sprintf(format, args...)}
+	return &Error{Kind: ErrConflict, Msg: sentence(format, args)}
 }
 
 // Environmentf returns an ErrEnvironment error with a formatted sentence,
 // keeping cause (which may be nil) for debug logs.
 func Environmentf(cause error, format string, args ...any) error {
-	return &Error{Kind: ErrEnvironment, Msg: fmt.Sprintf(format, args...), Err: cause}
+	return &Error{Kind: ErrEnvironment, Msg: sentence(format, args), Err: cause}
+}
+
+// MaxEchoed is how much of a value a sentence repeats: a refusal names the
+// value, but a client that sent 100 KB does not need it back whole.
+const MaxEchoed = 120
+
+// sentence formats an error's sentence, shortening the values it quotes
+// (%q of a string) or prints raw (%s of bytes, such as a JSON argument) to
+// MaxEchoed bytes with "…" after them. Composed sentences (%s of a string)
+// are kept whole.
+func sentence(format string, args []any) string {
+	n := 0 // the argument the next verb takes
+	for i := 0; i < len(format); i++ {
+		if format[i] != '%' {
+			continue
+		}
+		i++
+		for i < len(format) && strings.IndexByte("+-# 0123456789.", format[i]) >= 0 {
+			i++
+		}
+		if i >= len(format) || format[i] == '[' || format[i] == '*' {
+			break // explicit indexes and star widths: leave the values be
+		}
+		if format[i] == '%' {
+			continue
+		}
+		if n < len(args) {
+			args[n] = shorten(format[i], args[n])
+		}
+		n++
+	}
+	return fmt.Sprintf(format, args...)
+}
+
+// shorten cuts a long value printed by verb to MaxEchoed bytes.
+func shorten(verb byte, v any) any {
+	switch verb {
+	case 'q':
+		if s, ok := v.(string); ok && len(s) > MaxEchoed {
+			return cutUTF8(s) + "…"
+		}
+	case 's':
+		rv := reflect.ValueOf(v)
+		if rv.Kind() == reflect.Slice && rv.Type().Elem().Kind() == reflect.Uint8 && rv.Len() > MaxEchoed {
+			return cutUTF8(string(rv.Bytes())) + "…"
+		}
+	}
+	return v
+}
+
+// cutUTF8 is the longest prefix of s of at most MaxEchoed bytes that does
+// not split a character.
+func cutUTF8(s string) string {
+	i := MaxEchoed
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return s[:i]
 }

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	backlog "github.com/agent-backlog/backlog"
 	"github.com/agent-backlog/backlog/when"
@@ -33,6 +34,9 @@ type ImportOptions struct {
 // unique in the batch, which `depends` of other objects may name, and a
 // `doc` string that becomes the task's doc. Ids are assigned in input order.
 func (e *Engine) Import(ctx context.Context, data []byte, opts ImportOptions) (*ImportResult, error) {
+	if err := validUTF8(data); err != nil {
+		return nil, err
+	}
 	objs, err := splitObjects(data)
 	if err != nil {
 		return nil, err
@@ -174,6 +178,26 @@ func (o *op) store(t *backlog.Task) error {
 		return o.insert(t)
 	}
 	return err
+}
+
+// validUTF8 refuses an import holding bytes that are not UTF-8, naming the
+// line: a JSON decoder would turn them into U+FFFD without a word.
+func validUTF8(data []byte) error {
+	if utf8.Valid(data) {
+		return nil
+	}
+	line := 1
+	for i := 0; i < len(data); {
+		r, n := utf8.DecodeRune(data[i:])
+		if r == utf8.RuneError && n <= 1 {
+			return backlog.Invalidf("the import is not valid UTF-8: byte %d (line %d) is %#x", i, line, data[i])
+		}
+		if r == '\n' {
+			line++
+		}
+		i += n
+	}
+	return nil
 }
 
 // splitObjects reads a JSON array of objects, or a stream of objects (JSON

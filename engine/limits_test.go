@@ -72,3 +72,14 @@ func udas(n int) map[string]any {
 	}
 	return out
 }
+
+// TestImportRefusesBytesThatAreNotUTF8: the JSON decoder would store them as
+// U+FFFD without a word.
+func TestImportRefusesBytesThatAreNotUTF8(t *testing.T) {
+	e := engine.New(memstore.New(), engine.Options{Agent: "tester"})
+	data := "[{\"description\":\"fine\"},\n{\"description\":\"bad \xff here\"}]"
+	_, err := e.Import(context.Background(), []byte(data), engine.ImportOptions{})
+	if err == nil || err.Error() != "the import is not valid UTF-8: byte 45 (line 2) is 0xff" {
+		t.Errorf("import: %v", err)
+	}
+}

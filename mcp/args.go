@@ -293,14 +293,13 @@ func readUDAs(name string, v json.RawMessage) (map[string]any, error) {
 
 // wholeNumber reads a JSON integer and returns its digits.
 func wholeNumber(v json.RawMessage) (string, bool) {
-	s := string(v)
-	if s == "" {
+	s := strings.TrimPrefix(string(v), "-")
+	if s == "" || strings.Trim(s, "0123456789") != "" {
 		return "", false
 	}
-	if _, err := strconv.ParseInt(s, 10, 64); err != nil {
-		return "", false
-	}
-	return s, true
+	// Any whole number, even one past int64: as a reference it then names
+	// no task, in the same words as the same digits in a string.
+	return string(v), true
 }
 
 // jsonType names the JSON type of a value, for messages.
