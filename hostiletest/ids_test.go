@@ -31,8 +31,8 @@ func TestOddIDsAreRefusedAlikeOnEverySurface(t *testing.T) {
 			t.Run(name, func(t *testing.T) {
 				skipKnownOpen(t, name)
 				r := b.run(nil, append([]string{c.command, "--", id}, c.extra...)...)
-				if r.code == 0 {
-					t.Fatalf("backlog %s %s was carried out: %s", c.command, id, r.stdout)
+				if r.code != 1 && r.code != 2 {
+					t.Fatalf("backlog %s %s: exit status %d, want 1 (bad input) or 2 (not found): %s%s", c.command, id, r.code, r.stdout, r.stderr)
 				}
 				cli := strings.TrimSuffix(strings.TrimPrefix(r.stderr, "backlog: "), "\n")
 				if p := sentenceProblem(cli); p != "" {
@@ -54,7 +54,7 @@ func TestOddIDsAreRefusedAlikeOnEverySurface(t *testing.T) {
 					mcpSaid = append(mcpSaid, refusal(m))
 				}
 				if mcpSaid[0] != cli {
-					t.Errorf("the command line and MCP say different things about the id %s:\n  backlog %s: %s\n  %s:%s %s", id, c.command, cli, c.tool, strings.Repeat(" ", max(0, len(c.command)-len(c.tool))), mcpSaid[0])
+					t.Errorf("the command line and MCP say different things about the id %s:\n  backlog %s: %q\n  %s: %q", id, c.command, cli, c.tool, mcpSaid[0])
 				}
 				if mcpSaid[1] != mcpSaid[0] {
 					t.Errorf("%s says different things about the id %s as a string and as a number:\n  %q\n  %q", c.tool, id, mcpSaid[0], mcpSaid[1])

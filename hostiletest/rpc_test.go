@@ -39,12 +39,15 @@ type message struct {
 // toolResult is the result of tools/call (other results leave it mostly
 // empty).
 type toolResult struct {
-	Content []struct {
-		Type string `json:"type"`
-		Text string `json:"text"`
-	} `json:"content"`
+	Content    []content       `json:"content"`
 	IsError    bool            `json:"isError"`
 	Structured json.RawMessage `json:"structuredContent"`
+}
+
+// content is one block of a tool result.
+type content struct {
+	Type string `json:"type"`
+	Text string `json:"text"`
 }
 
 // rpcError is a JSON-RPC error object.

@@ -302,7 +302,7 @@ func TestWrongTypesForEveryArgument(t *testing.T) {
 			said := refusal(m)
 			if !m.succeeded() && len(said) > maxSentence {
 				// Reported once for all cases, below.
-				echoes = append(echoes, fmt.Sprintf("%s: %d bytes", c.name, len(refusal(m))))
+				echoes = append(echoes, fmt.Sprintf("%s: %d bytes", c.name, len(said)))
 				m = shortened(m)
 			}
 			switch {
@@ -343,11 +343,7 @@ func shortened(m message) message {
 		return m
 	}
 	r := *m.Result
-	r.Content = nil
-	r.Content = append(r.Content, struct {
-		Type string `json:"type"`
-		Text string `json:"text"`
-	}{"text", strings.ToValidUTF8(m.text()[:maxSentence], "")})
+	r.Content = []content{{"text", strings.ToValidUTF8(m.text()[:maxSentence], "")}}
 	m.Result = &r
 	return m
 }
