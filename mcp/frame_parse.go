@@ -67,46 +67,52 @@ func invalidRequest(id json.RawMessage, format string, args ...any) *lineError {
 // MCP dropped them in protocol 2025-06-18, and no client of this server sends
 // them over stdio.
 func parseLine(text []byte, n int) (jsonrpc.Message, *lineError) {
+	return parseMessage(text, fmt.Sprintf("line %d", n))
+}
+
+// parseMessage is parseLine for a message that what names in sentences
+// ("line 3", "the request body").
+func parseMessage(text []byte, what string) (jsonrpc.Message, *lineError) {
 	text = bytes.Trim(text, " \t\r")
 	if len(text) == 0 {
 		return nil, nil
 	}
 	if off := invalidUTF8(text); off >= 0 {
-		return nil, parseError("line %d is not valid UTF-8: byte 0x%02x at offset %d", n, text[off], off)
+		return nil, parseError("%s is not valid UTF-8: byte 0x%02x at offset %d", what, text[off], off)
 	}
 	if nestsDeeper(text, maxNesting) {
-		return nil, parseError("line %d nests deeper than %d levels of arrays and objects", n, maxNesting)
+		return nil, parseError("%s nests deeper than %d levels of arrays and objects", what, maxNesting)
 	}
 	dec := json.NewDecoder(bytes.NewReader(text))
 	var raw json.RawMessage
 	if err := dec.Decode(&raw); err != nil {
 		if errors.Is(err, io.ErrUnexpectedEOF) {
-			return nil, parseError("line %d is not JSON: it ends in the middle of a value", n)
+			return nil, parseError("%s is not JSON: it ends in the middle of a value", what)
 		}
-		return nil, parseError("line %d is not JSON: %v", n, err)
+		return nil, parseError("%s is not JSON: %v", what, err)
 	}
 	if off := int(dec.InputOffset()); off < len(text) {
 		off += len(text[off:]) - len(bytes.TrimLeft(text[off:], " \t"))
-		return nil, parseError("line %d goes on after its JSON value, at offset %d: each message must be one JSON value on a line of its own", n, off)
+		return nil, parseError("%s goes on after its JSON value, at offset %d: each message must be one JSON value on a line of its own", what, off)
 	}
 	switch raw[0] {
 	case '{':
-		return parseObject(raw, n)
+		return parseObject(raw, what)
 	case '[':
 		if bytes.Equal(bytes.Join(bytes.Fields(raw), nil), []byte("[]")) {
-			return nil, invalidRequest(nil, "line %d is an empty batch: this server takes one message per line, not batches", n)
+			return nil, invalidRequest(nil, "%s is an empty batch: this server takes one message per line, not batches", what)
 		}
-		return nil, invalidRequest(nil, "line %d is a batch (a JSON array): this server takes one message per line, not batches", n)
+		return nil, invalidRequest(nil, "%s is a batch (a JSON array): this server takes one message per line, not batches", what)
 	}
-	return nil, invalidRequest(nil, "line %d is a JSON %s, not a JSON-RPC message (an object with \"jsonrpc\": \"2.0\")", n, jsonKind(raw))
+	return nil, invalidRequest(nil, "%s is a JSON %s, not a JSON-RPC message (an object with \"jsonrpc\": \"2.0\")", what, jsonKind(raw))
 }
 
 // parseObject reads a JSON object as a JSON-RPC message. Each error names the
 // member at fault and carries the message's id when it is a usable one.
-func parseObject(raw json.RawMessage, n int) (jsonrpc.Message, *lineError) {
+func parseObject(raw json.RawMessage, what string) (jsonrpc.Message, *lineError) {
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &m); err != nil {
-		return nil, parseError("line %d is not JSON: %v", n, err)
+		return nil, parseError("%s is not JSON: %v", what, err)
 	}
 	idText, hasID := m["id"]
 	id, idOK := usableID(idText)
@@ -114,20 +120,20 @@ func parseObject(raw json.RawMessage, n int) (jsonrpc.Message, *lineError) {
 		id = nil
 	}
 	if v, ok := m["jsonrpc"]; !ok {
-		return nil, invalidRequest(id, "line %d has no \"jsonrpc\" member: a JSON-RPC message must say \"jsonrpc\": \"2.0\"", n)
+		return nil, invalidRequest(id, "%s has no \"jsonrpc\" member: a JSON-RPC message must say \"jsonrpc\": \"2.0\"", what)
 	} else if string(v) != `"2.0"` {
-		return nil, invalidRequest(id, "line %d has \"jsonrpc\": %s, but only \"2.0\" is served", n, excerpt(v))
+		return nil, invalidRequest(id, "%s has \"jsonrpc\": %s, but only \"2.0\" is served", what, excerpt(v))
 	}
 	if hasID && !idOK {
-		return nil, invalidRequest(nil, "line %d has the id %s: an id must be a string or a whole number no larger than 2^53", n, excerpt(idText))
+		return nil, invalidRequest(nil, "%s has the id %s: an id must be a string or a whole number no larger than 2^53", what, excerpt(idText))
 	}
 	method, isRequest := m["method"]
 	if isRequest && jsonKind(method) != "string" {
-		return nil, invalidRequest(id, "line %d has a method that is a JSON %s: a method must be a string", n, jsonKind(method))
+		return nil, invalidRequest(id, "%s has a method that is a JSON %s: a method must be a string", what, jsonKind(method))
 	}
 	if p, ok := m["params"]; ok && isRequest {
 		if k := jsonKind(p); k != "object" && k != "array" && k != "null" {
-			return nil, invalidRequest(id, "line %d has params that are a JSON %s: params must be an object or an array", n, k)
+			return nil, invalidRequest(id, "%s has params that are a JSON %s: params must be an object or an array", what, k)
 		}
 	}
 	if !isRequest {
@@ -135,14 +141,14 @@ func parseObject(raw json.RawMessage, n int) (jsonrpc.Message, *lineError) {
 		_, hasError := m["error"]
 		switch {
 		case id == nil || string(id) == "null":
-			return nil, invalidRequest(nil, "line %d is neither a request (it has no method) nor a response (it has no id)", n)
+			return nil, invalidRequest(nil, "%s is neither a request (it has no method) nor a response (it has no id)", what)
 		case hasResult == hasError:
-			return nil, invalidRequest(id, "line %d is a response that must have exactly one of \"result\" and \"error\"", n)
+			return nil, invalidRequest(id, "%s is a response that must have exactly one of \"result\" and \"error\"", what)
 		}
 	}
 	msg, err := jsonrpc.DecodeMessage(raw)
 	if err != nil {
-		return nil, invalidRequest(id, "line %d is not a JSON-RPC message: %v", n, err)
+		return nil, invalidRequest(id, "%s is not a JSON-RPC message: %v", what, err)
 	}
 	return msg, nil
 }

@@ -133,6 +133,22 @@ func (s *Server) httpHandler(tokenText string) http.Handler {
 			}
 			r.Body = io.NopCloser(bytes.NewReader(body))
 		}
+		if r.Method == http.MethodPost {
+			// The same reading as a stdio line: the SDK's decoder would
+			// answer in Go's words, carry out the first of two objects,
+			// and store bytes that are not UTF-8 as U+FFFD.
+			if _, lerr := parseMessage(body, "the request body"); lerr != nil || len(bytes.TrimSpace(body)) == 0 {
+				if lerr == nil {
+					lerr = parseError("the request body is empty: send one JSON-RPC message")
+				}
+				s.log.Warn("refused an HTTP request body", "error", lerr.Message)
+				answer, _ := lerr.encode()
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusBadRequest)
+				w.Write(append(answer, '\n'))
+				return
+			}
+		}
 		if id := r.Header.Get("Mcp-Session-Id"); id != "" {
 			defer sessions.use(id, r.Method == http.MethodPost)()
 			stateful.ServeHTTP(w, r)
