@@ -14,7 +14,6 @@ const (
 	bigFilter   = "filter size and term count are not bounded yet: the filter is evaluated (seconds of CPU) instead of refused"
 	ambiguous   = "an ambiguous UUID prefix in a filter selects both tasks instead of being refused with their names"
 	nulInFilter = "a NUL byte in a filter reaches SQLite: \"sqlite: count tasks (status:pending login\\x00crash): SQL logic error: unterminated string (1)\""
-	id2to63     = "the JSON number 9223372036854775808 gets \"argument \\\"id\\\" must be a task id such as 12 or a UUID, got 9223372036854775808\", the string (and the command line) \"no task with id 9223372036854775808\""
 	httpGoText  = "the HTTP 400 body is the SDK's decoder text: \"malformed payload: unmarshaling jsonrpc message: json: …\" (stdio answers a clean -32700)"
 	httpExtra   = "over HTTP the first object is carried out and the rest of the body ignored, where stdio answers -32700"
 	httpUTF8    = "over HTTP invalid UTF-8 in a string is stored as U+FFFD, where stdio refuses the line with -32700"
@@ -60,19 +59,6 @@ var knownOpen = map[string]string{
 	"task_list takes or refuses filter as a string with a NUL byte":    nulInFilter,
 	"task_modify takes or refuses filter as a string with a NUL byte":  nulInFilter,
 	"task_summary takes or refuses filter as a string with a NUL byte": nulInFilter,
-
-	// Refusals that repeat a huge value.
-	"no refusal repeats a 100 KB value whole": "refusals repeat the 100 KB value whole (59 of them), e.g. \"priority must be H, M, L or empty, got \\\"xxx…\\\"\" (100,041 bytes), \"\\\"xxx…\\\" is not a task id or UUID: …\" (100,100 bytes)",
-	"task_add refuses a tag of 100,000 bytes": "the refusal repeats the tag whole: \"tag \\\"ttt…\\\" is longer than 200 bytes\" (100,031 bytes)",
-
-	// The id 2^63 as a JSON number and as a string.
-	"info and task_info refuse the id 9223372036854775808 alike":         id2to63,
-	"done and task_done refuse the id 9223372036854775808 alike":         id2to63,
-	"delete and task_delete refuse the id 9223372036854775808 alike":     id2to63,
-	"annotate and task_annotate refuse the id 9223372036854775808 alike": id2to63,
-
-	// Invalid UTF-8 in an import file.
-	"import refuses a file with invalid UTF-8": "backlog import stores the bytes as U+FFFD (\"Imported task 15.\"); the command line's own words are refused",
 
 	// HTTP bodies (the stdio framing does all of these right).
 	"a body that is a bare word is refused in a session":                                  httpGoText,
