@@ -65,20 +65,16 @@ type TagExpr struct {
 	Virtual bool // Name is a virtual tag
 }
 
-// IDExpr is a run of adjacent id terms: 1 3 5-7 is one OR-ed group.
+// IDExpr is a run of adjacent id and UUID terms, which is one OR-ed group,
+// as in Taskwarrior: 1 3 5-7 a1b2c3d4 selects any of those tasks.
 type IDExpr struct {
 	IDPos  int
-	Ranges []IDRange
+	Ranges []IDRange // ids and id ranges
+	UUIDs  []string  // full UUIDs and prefixes of at least 8 hex digits, lower case
 }
 
 // IDRange is an inclusive range of ids; a single id has Lo == Hi.
 type IDRange struct{ Lo, Hi int64 }
-
-// UUIDExpr is a full UUID or a prefix of at least eight hex digits.
-type UUIDExpr struct {
-	UUIDPos int
-	Prefix  string // lower case
-}
 
 // WordExpr is a bare word or a quoted phrase, searched for in the
 // description and the annotations.
@@ -101,7 +97,6 @@ func (e *ParenExpr) Pos() int  { return e.Lparen }
 func (e *AttrExpr) Pos() int   { return e.NamePos }
 func (e *TagExpr) Pos() int    { return e.TagPos }
 func (e *IDExpr) Pos() int     { return e.IDPos }
-func (e *UUIDExpr) Pos() int   { return e.UUIDPos }
 func (e *WordExpr) Pos() int   { return e.WordPos }
 func (e *RegexExpr) Pos() int  { return e.RegexPos }
 
@@ -111,7 +106,6 @@ func (*ParenExpr) exprNode()  {}
 func (*AttrExpr) exprNode()   {}
 func (*TagExpr) exprNode()    {}
 func (*IDExpr) exprNode()     {}
-func (*UUIDExpr) exprNode()   {}
 func (*WordExpr) exprNode()   {}
 func (*RegexExpr) exprNode()  {}
 
@@ -129,44 +123,67 @@ func precedence(e Expr) int {
 	return 5
 }
 
-// operand prints a child, in parentheses when the tree (built by hand rather
-// than parsed) binds it looser than its parent would.
-func operand(e Expr, parent int, right bool) string {
-	p := precedence(e)
-	if p < parent || right && p == parent {
-		return parenthesize(e.String())
-	}
-	return e.String()
+func (e *BinaryExpr) String() string { return printed(e) }
+func (e *NotExpr) String() string    { return printed(e) }
+func (e *ParenExpr) String() string  { return printed(e) }
+
+// printed writes a tree into one buffer, so that printing stays linear in
+// the filter's length: a long chain of "or", concatenated level by level,
+// would copy its left side once per term.
+func printed(e Expr) string {
+	var b strings.Builder
+	writeExpr(&b, e)
+	return b.String()
 }
 
-func (e *BinaryExpr) String() string {
-	p := precedence(e)
-	x, y := operand(e.X, p, false), operand(e.Y, p, true)
-	if e.Implicit {
-		return x + " " + y
+// writeExpr writes e to b. A child that the tree (built by hand rather than
+// parsed) binds looser than its parent would goes in parentheses.
+func writeExpr(b *strings.Builder, e Expr) {
+	switch n := e.(type) {
+	case *BinaryExpr:
+		p := precedence(n)
+		operand := func(x Expr, right bool) {
+			if q := precedence(x); q < p || right && q == p {
+				printParen(b, x)
+			} else {
+				writeExpr(b, x)
+			}
+		}
+		operand(n.X, false)
+		if n.Implicit {
+			b.WriteByte(' ')
+		} else {
+			b.WriteString(" " + n.Op.String() + " ")
+		}
+		operand(n.Y, true)
+	case *NotExpr:
+		if n.Bang {
+			b.WriteByte('!')
+		} else {
+			b.WriteString("not ")
+		}
+		if _, ok := n.X.(*BinaryExpr); ok {
+			printParen(b, n.X)
+		} else {
+			writeExpr(b, n.X)
+		}
+	case *ParenExpr:
+		printParen(b, n.X)
+	default:
+		b.WriteString(e.String())
 	}
-	return x + " " + e.Op.String() + " " + y
 }
 
-func (e *NotExpr) String() string {
-	x := e.X.String()
-	if _, ok := e.X.(*BinaryExpr); ok {
-		x = parenthesize(x)
-	}
-	if e.Bang {
-		return "!" + x
-	}
-	return "not " + x
-}
-
-func (e *ParenExpr) String() string { return parenthesize(e.X.String()) }
-
-// parenthesize writes inner in parentheses, with a space before the ")"
-// when the last term of inner would otherwise read it as its own (a word
-// with an unbalanced "(", such as "f(").
-func parenthesize(inner string) string {
+// printParen writes inner in parentheses, with a space before the ")" when
+// the last term of inner would otherwise read it as its own (a word with an
+// unbalanced "(", such as "f(").
+func printParen(b *strings.Builder, inner Expr) {
+	b.WriteByte('(')
+	start := b.Len()
+	writeExpr(b, inner)
+	text := b.String()[start:]
 	var s Scanner
-	s.Init(inner + ")")
+	s.Init(text + ")")
 	lastPos, lastTok := -1, EOF
 	for {
 		pos, tok, _ := s.Scan()
@@ -175,10 +192,10 @@ func parenthesize(inner string) string {
 		}
 		lastPos, lastTok = pos, tok
 	}
-	if lastTok == RPAREN && lastPos == len(inner) {
-		return "(" + inner + ")"
+	if lastTok != RPAREN || lastPos != len(text) {
+		b.WriteByte(' ')
 	}
-	return "(" + inner + " )"
+	b.WriteByte(')')
 }
 
 func (e *AttrExpr) String() string {
@@ -199,7 +216,19 @@ func (e *TagExpr) String() string {
 	return "-" + e.Name
 }
 
-func (e *IDExpr) String() string { return formatRanges(e.Ranges) }
+// String writes the ids and ranges as one comma-separated list, then the
+// UUIDs, each its own word: adjacent, they read back as the same group.
+func (e *IDExpr) String() string {
+	var b strings.Builder
+	b.WriteString(formatRanges(e.Ranges))
+	for _, u := range e.UUIDs {
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(u)
+	}
+	return b.String()
+}
 
 func formatRanges(rs []IDRange) string {
 	var b strings.Builder
@@ -215,8 +244,6 @@ func formatRanges(rs []IDRange) string {
 	}
 	return b.String()
 }
-
-func (e *UUIDExpr) String() string { return e.Prefix }
 
 func (e *WordExpr) String() string {
 	if e.Quoted {

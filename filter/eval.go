@@ -1,6 +1,8 @@
 package filter
 
 import (
+	"cmp"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -87,14 +89,7 @@ func newCompiler(env Env) *compiler {
 func (c *compiler) compile(e Expr) Matcher {
 	switch n := e.(type) {
 	case *BinaryExpr:
-		x, y := c.compile(n.X), c.compile(n.Y)
-		switch n.Op {
-		case OR:
-			return func(t *backlog.Task) bool { return x(t) || y(t) }
-		case XOR:
-			return func(t *backlog.Task) bool { return x(t) != y(t) }
-		}
-		return func(t *backlog.Task) bool { return x(t) && y(t) }
+		return c.chain(n.Op, Operands(n, n.Op))
 	case *NotExpr:
 		return not(c.compile(n.X))
 	case *ParenExpr:
@@ -112,11 +107,8 @@ func (c *compiler) compile(e Expr) Matcher {
 		}
 		return m
 	case *IDExpr:
-		rs := n.Ranges
-		return func(t *backlog.Task) bool { return inRanges(t.ID, rs) }
-	case *UUIDExpr:
-		prefix := n.Prefix
-		return func(t *backlog.Task) bool { return strings.HasPrefix(t.UUID, prefix) }
+		ids, uuids := newIDSet(n.Ranges), newPrefixSet(n.UUIDs)
+		return func(t *backlog.Task) bool { return ids.has(t.ID) || uuids.has(t.UUID) }
 	case *WordExpr:
 		needle := Fold(n.Text)
 		return func(t *backlog.Task) bool {
@@ -133,10 +125,178 @@ func (c *compiler) compile(e Expr) Matcher {
 
 func not(m Matcher) Matcher { return func(t *backlog.Task) bool { return !m(t) } }
 
-func inRanges(id int64, rs []IDRange) bool {
-	for _, r := range rs {
-		if r.Lo <= id && id <= r.Hi {
+// Operands flattens a chain of one operator, through parentheses, into its
+// operands: a or (b or c) gives a, b, c. Every operator of the language is
+// associative, so the chain means op over them all. In a chain of "and" or
+// "or", an operand that prints like an earlier one is left out (a or a is
+// a); in one of "xor" it is not (a xor a is never true).
+func Operands(e Expr, op Token) []Expr {
+	xs := operands(e, op, nil)
+	if op == XOR || len(xs) < 2 {
+		return xs
+	}
+	seen := make(map[string]bool, len(xs))
+	out := xs[:0]
+	for _, x := range xs {
+		if s := x.String(); !seen[s] {
+			seen[s] = true
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func operands(e Expr, op Token, out []Expr) []Expr {
+	for {
+		p, ok := e.(*ParenExpr)
+		if !ok {
+			break
+		}
+		e = p.X
+	}
+	if b, ok := e.(*BinaryExpr); ok && b.Op == op {
+		out = operands(b.X, op, out)
+		return operands(b.Y, op, out)
+	}
+	return append(out, e)
+}
+
+// chain compiles op over operands as one loop, however long the chain, so
+// that a thousand terms cost a thousand tests and no deeper call stack. The
+// plain tags of an "or" (+a or +b) and of an "and" (-a -b) become one
+// lookup of the task's tags in their set.
+func (c *compiler) chain(op Token, xs []Expr) Matcher {
+	var tags []string
+	ms := make([]Matcher, 0, len(xs))
+	for _, x := range xs {
+		if t, ok := x.(*TagExpr); ok && !t.Virtual && op != XOR && t.Include == (op == OR) {
+			tags = append(tags, t.Name)
+			continue
+		}
+		ms = append(ms, c.compile(x))
+	}
+	if len(tags) > 0 {
+		m := anyTag(tags)
+		if op == AND {
+			m = not(m)
+		}
+		ms = append([]Matcher{m}, ms...)
+	}
+	if len(ms) == 1 {
+		return ms[0]
+	}
+	switch op {
+	case OR:
+		return func(t *backlog.Task) bool {
+			for _, m := range ms {
+				if m(t) {
+					return true
+				}
+			}
+			return false
+		}
+	case XOR:
+		return func(t *backlog.Task) bool {
+			odd := false
+			for _, m := range ms {
+				odd = odd != m(t)
+			}
+			return odd
+		}
+	}
+	return func(t *backlog.Task) bool {
+		for _, m := range ms {
+			if !m(t) {
+				return false
+			}
+		}
+		return true
+	}
+}
+
+// anyTag matches a task that carries one of the tags: a few are compared
+// one by one, more are looked up in a set.
+func anyTag(names []string) Matcher {
+	if len(names) <= 4 {
+		return func(t *backlog.Task) bool {
+			for _, n := range names {
+				if t.HasTag(n) {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	set := make(map[string]struct{}, len(names))
+	for _, n := range names {
+		set[n] = struct{}{}
+	}
+	return func(t *backlog.Task) bool {
+		for _, tag := range t.Tags {
+			if _, ok := set[tag]; ok {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// idSet is a list of id ranges, sorted and merged, searched by halves.
+type idSet []IDRange
+
+func newIDSet(rs []IDRange) idSet {
+	s := slices.Clone(rs)
+	slices.SortFunc(s, func(a, b IDRange) int { return cmp.Compare(a.Lo, b.Lo) })
+	out := s[:0]
+	for _, r := range s {
+		if n := len(out); n > 0 && (r.Lo <= out[n-1].Hi || out[n-1].Hi < math.MaxInt64 && r.Lo == out[n-1].Hi+1) {
+			out[n-1].Hi = max(out[n-1].Hi, r.Hi)
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+func (s idSet) has(id int64) bool {
+	i, _ := slices.BinarySearchFunc(s, id, func(r IDRange, id int64) int { return cmp.Compare(r.Hi, id) })
+	return i < len(s) && s[i].Lo <= id
+}
+
+// prefixSet matches strings that start with one of its prefixes: a few are
+// compared one by one; more are looked up by length, one lookup for each
+// length among them.
+type prefixSet struct {
+	list []string
+	lens []int
+	set  map[string]struct{}
+}
+
+func newPrefixSet(prefixes []string) prefixSet {
+	if len(prefixes) <= 4 {
+		return prefixSet{list: prefixes}
+	}
+	p := prefixSet{set: make(map[string]struct{}, len(prefixes))}
+	for _, x := range prefixes {
+		p.set[x] = struct{}{}
+		if !slices.Contains(p.lens, len(x)) {
+			p.lens = append(p.lens, len(x))
+		}
+	}
+	return p
+}
+
+func (p prefixSet) has(s string) bool {
+	for _, x := range p.list {
+		if strings.HasPrefix(s, x) {
 			return true
+		}
+	}
+	for _, n := range p.lens {
+		if n <= len(s) {
+			if _, ok := p.set[s[:n]]; ok {
+				return true
+			}
 		}
 	}
 	return false
@@ -338,13 +498,14 @@ func (c *compiler) number(e *AttrExpr, get func(*backlog.Task) (float64, bool)) 
 		}
 		return not(present)
 	}
+	ids := newIDSet(e.Ranges)
 	eq := func(t *backlog.Task) bool {
 		f, ok := get(t)
 		if !ok {
 			return false
 		}
 		if e.Ranges != nil {
-			return f == float64(int64(f)) && inRanges(int64(f), e.Ranges)
+			return f == float64(int64(f)) && ids.has(int64(f))
 		}
 		return f == e.Num
 	}
@@ -493,29 +654,20 @@ func (c *compiler) str(e *AttrExpr, get func(*backlog.Task) string) Matcher {
 func (c *compiler) list(e *AttrExpr) Matcher {
 	var get func(*backlog.Task) []string
 	var member func(*backlog.Task) bool
-	vals := strings.Split(e.Value, ",")
 	if e.Name == "tags" {
 		get = func(t *backlog.Task) []string { return t.Tags }
-		member = func(t *backlog.Task) bool {
-			for _, v := range vals {
-				if t.HasTag(v) {
-					return true
-				}
-			}
-			return false
-		}
+		member = anyTag(strings.Split(e.Value, ","))
 	} else {
 		g := c.env.Graph
+		ids, uuids := newIDSet(e.Ranges), newPrefixSet(e.UUIDs)
 		get = func(t *backlog.Task) []string { return t.Depends }
 		member = func(t *backlog.Task) bool {
 			for _, d := range t.Depends {
-				for _, u := range e.UUIDs {
-					if strings.HasPrefix(d, u) {
-						return true
-					}
+				if uuids.has(d) {
+					return true
 				}
-				if e.Ranges != nil {
-					if id, ok := g.IDOf(d); ok && inRanges(id, e.Ranges) {
+				if len(ids) > 0 {
+					if id, ok := g.IDOf(d); ok && ids.has(id) {
 						return true
 					}
 				}

@@ -21,7 +21,6 @@ var sameTree = cmp.Options{
 	cmpopts.IgnoreFields(AttrExpr{}, "NamePos"),
 	cmpopts.IgnoreFields(TagExpr{}, "TagPos"),
 	cmpopts.IgnoreFields(IDExpr{}, "IDPos"),
-	cmpopts.IgnoreFields(UUIDExpr{}, "UUIDPos"),
 	cmpopts.IgnoreFields(WordExpr{}, "WordPos"),
 	cmpopts.IgnoreFields(RegexExpr{}, "RegexPos"),
 	cmp.Comparer(func(a, b *regexp.Regexp) bool {

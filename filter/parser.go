@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	backlog "github.com/agent-backlog/backlog"
 	"github.com/agent-backlog/backlog/when"
@@ -26,11 +25,16 @@ type Options struct {
 
 // Error is a parse error: a sentence and the byte offset it refers to.
 type Error struct {
-	Pos int
+	Pos int // -1 when the error is about the filter as a whole
 	Msg string
 }
 
-func (e *Error) Error() string { return e.Msg + " at " + strconv.Itoa(e.Pos) }
+func (e *Error) Error() string {
+	if e.Pos < 0 {
+		return e.Msg
+	}
+	return e.Msg + " at " + strconv.Itoa(e.Pos)
+}
 
 // Unwrap makes every parse error a backlog.ErrInvalid.
 func (e *Error) Unwrap() error { return backlog.ErrInvalid }
@@ -38,19 +42,23 @@ func (e *Error) Unwrap() error { return backlog.ErrInvalid }
 // maxDepth bounds nesting, so that no input can exhaust the stack.
 const maxDepth = 100
 
+// MaxBytes is the longest filter accepted, in bytes. Real filters are a few
+// dozen bytes; the bound keeps what one request can make a store and the
+// evaluator do small.
+const MaxBytes = 65536
+
+// MaxTerms is the most terms a filter may hold. Each tag, attribute, word,
+// phrase and regex is a term, and so is each id, range and UUID of a list
+// (1,3,5-7 is three). Evaluation costs grow with terms times tasks; the
+// bound keeps that product small.
+const MaxTerms = 2000
+
 // Parse parses a filter. An empty (or all white space) filter gives a nil
-// Expr, which matches every task.
+// Expr, which matches every task. A filter longer than MaxBytes or with more
+// than MaxTerms terms is refused.
 func Parse(src string, opts Options) (Expr, error) {
-	if !utf8.ValidString(src) {
-		i := 0
-		for i < len(src) {
-			r, size := utf8.DecodeRuneInString(src[i:])
-			if r == utf8.RuneError && size == 1 {
-				break
-			}
-			i += size
-		}
-		return nil, &Error{Pos: i, Msg: "filter is not valid UTF-8"}
+	if len(src) > MaxBytes {
+		return nil, &Error{Pos: -1, Msg: fmt.Sprintf("filter is %d bytes, more than the %d allowed", len(src), MaxBytes)}
 	}
 	p := &parser{opts: opts}
 	p.sc.Init(src)
@@ -65,6 +73,9 @@ func Parse(src string, opts Options) (Expr, error) {
 	if p.tok != EOF {
 		return nil, p.unexpected()
 	}
+	if p.terms > MaxTerms {
+		return nil, p.tooManyTerms()
+	}
 	return e, nil
 }
 
@@ -75,9 +86,27 @@ type parser struct {
 	tok   Token
 	lit   string
 	depth int
+	terms int // terms scanned so far, the current token's included
 }
 
-func (p *parser) next() { p.pos, p.tok, p.lit = p.sc.Scan() }
+func (p *parser) next() {
+	p.pos, p.tok, p.lit = p.sc.Scan()
+	switch p.tok {
+	case ID:
+		p.terms += strings.Count(p.lit, ",") + 1
+	case TAG, ATTR, UUID, WORD, STRING, REGEX:
+		p.terms++
+	}
+}
+
+// tooManyTerms counts the terms of the rest of the filter, without parsing
+// them, and refuses the filter.
+func (p *parser) tooManyTerms() error {
+	for p.tok != EOF {
+		p.next()
+	}
+	return &Error{Pos: -1, Msg: fmt.Sprintf("filter has %d terms, more than the %d allowed", p.terms, MaxTerms)}
+}
 
 func (p *parser) errorf(pos int, format string, args ...any) error {
 	return &Error{Pos: pos, Msg: fmt.Sprintf(format, args...)}
@@ -158,6 +187,9 @@ func (p *parser) parseUnary() (Expr, error) {
 }
 
 func (p *parser) parsePrimary() (Expr, error) {
+	if p.terms > MaxTerms {
+		return nil, p.tooManyTerms()
+	}
 	pos, lit := p.pos, p.lit
 	switch p.tok {
 	case LPAREN:
@@ -188,9 +220,18 @@ func (p *parser) parsePrimary() (Expr, error) {
 	case ATTR:
 		p.next()
 		return p.attr(pos, lit)
-	case ID:
+	case ID, UUID:
+		// A run of ids, ranges and UUIDs is one list: any of them.
 		e := &IDExpr{IDPos: pos}
-		for p.tok == ID {
+		for p.tok == ID || p.tok == UUID {
+			if p.terms > MaxTerms {
+				return nil, p.tooManyTerms()
+			}
+			if p.tok == UUID {
+				e.UUIDs = append(e.UUIDs, p.lit)
+				p.next()
+				continue
+			}
 			rs, err := parseRanges(p.lit)
 			if err != nil {
 				return nil, p.errorf(p.pos, "%s", err.Error())
@@ -199,9 +240,6 @@ func (p *parser) parsePrimary() (Expr, error) {
 			p.next()
 		}
 		return e, nil
-	case UUID:
-		p.next()
-		return &UUIDExpr{UUIDPos: pos, Prefix: lit}, nil
 	case WORD:
 		p.next()
 		return &WordExpr{WordPos: pos, Text: lit}, nil

@@ -1,6 +1,7 @@
 package filter
 
 import (
+	"fmt"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -65,7 +66,48 @@ func (s *Scanner) Init(src string) {
 }
 
 // Scan returns the next token, its byte offset in the source and its literal.
+// A token holding a byte that no filter can mean (a NUL, another control
+// character, invalid UTF-8) is ILLEGAL, positioned at that byte.
 func (s *Scanner) Scan() (pos int, tok Token, lit string) {
+	pos, tok, lit = s.scan()
+	if at, msg := unmeant(s.src[pos:s.off]); at >= 0 {
+		return pos + at, ILLEGAL, msg
+	}
+	return pos, tok, lit
+}
+
+// unmeant finds the first character of text that cannot be meant in a
+// filter and says what it is: a NUL byte, a control character other than
+// the white space that separates terms, or a byte that is not UTF-8. It
+// returns -1 when there is none. (A NUL would also end the text early in
+// SQL: SQLite reads a string parameter only up to it.)
+func unmeant(text string) (int, string) {
+	for i := 0; i < len(text); {
+		c := text[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == 0:
+				return i, "filter contains a NUL byte"
+			case (c < ' ' || c == 0x7f) && !unicode.IsSpace(rune(c)):
+				return i, fmt.Sprintf("filter contains the control character U+%04X", c)
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(text[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			return i, "filter is not valid UTF-8"
+		case unicode.IsControl(r) && !unicode.IsSpace(r):
+			return i, fmt.Sprintf("filter contains the control character U+%04X", r)
+		}
+		i += size
+	}
+	return -1, ""
+}
+
+// scan returns the next token, whatever its characters.
+func (s *Scanner) scan() (pos int, tok Token, lit string) {
 	for s.off < len(s.src) {
 		r, size := utf8.DecodeRuneInString(s.src[s.off:])
 		if !unicode.IsSpace(r) {

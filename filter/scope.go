@@ -11,7 +11,7 @@ func NamesScope(e Expr) bool {
 			named = named || n.Name == "status" || n.Name == "id" || n.Name == "uuid"
 		case *TagExpr:
 			named = named || n.Virtual && statusTags[n.Name]
-		case *IDExpr, *UUIDExpr:
+		case *IDExpr:
 			named = true
 		}
 		return !named

@@ -26,6 +26,7 @@ package postgres
 
 import (
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -56,6 +57,20 @@ const maxHeight = 400
 
 // maxArgs keeps statements inside the protocol's 65535 parameters.
 const maxArgs = 30000
+
+// maxParams bounds the parameters a compiled filter holds, and with them
+// its clauses: PostgreSQL's planner takes time that grows faster than their
+// number (800 "and"-ed project: terms took 7 s to plan). Past the bound a
+// term is left to the evaluator (TRUE).
+const maxParams = 400
+
+// maxSubqueries bounds the subqueries a compiled filter holds. Their cost
+// grows faster than their number: PostgreSQL plans "and"-ed IN subqueries
+// as joins, and 2,000 of them (depends:1 depends:2 ...) planned for over
+// ten minutes; a thousand that test each element of a task's tags
+// (tags.startswith:x) took 3 s on 2,000 tasks. Past the bound a term is
+// left to the evaluator.
+const maxSubqueries = 16
 
 // sqlf builds a fragment from a template: each %s takes the next part, which
 // must be a frag (its SQL and args are spliced in), each ? the next part as a
@@ -131,6 +146,32 @@ func join(op string, fs []frag) frag {
 	}
 	f := balance(op, keep)
 	f.exact = exact
+	return f
+}
+
+// xor joins exact fragments with XOR, as a balanced tree of <>; over a
+// superset it can only say TRUE.
+func xor(fs ...frag) frag {
+	odd := false // an odd number of operands is always true
+	var keep []frag
+	for _, f := range fs {
+		switch {
+		case !f.exact:
+			return fUnknown
+		case f.konst > 0:
+			odd = !odd
+		case f.konst == 0:
+			keep = append(keep, f)
+		}
+	}
+	f := fFalse
+	if len(keep) > 0 {
+		f = balance("<>", keep)
+		f.exact = true
+	}
+	if odd {
+		return not(f)
+	}
 	return f
 }
 
@@ -214,6 +255,7 @@ func bind(w any, first int) where {
 // evaluator computes them (filter/eval.go, newCompiler).
 type compiler struct {
 	now                                time.Time
+	params, subqueries                 int // spent of maxParams and maxSubqueries
 	today, tomorrow, yesterday, dueEnd time.Time
 	week, nextWeek                     time.Time
 	month, nextMonth                   time.Time
@@ -243,23 +285,53 @@ func newCompiler(now time.Time) *compiler {
 func (c *compiler) expr(e filter.Expr) frag {
 	switch n := e.(type) {
 	case *filter.BinaryExpr:
+		fs := c.operands(filter.Operands(n, n.Op), n.Op)
 		switch n.Op {
 		case filter.OR:
-			return or(c.chain(n, filter.OR, nil)...)
+			return or(fs...)
 		case filter.XOR:
-			x, y := c.expr(n.X), c.expr(n.Y)
-			if !x.exact || !y.exact {
-				return fUnknown
-			}
-			return sqlf("((%s) <> (%s))", x, y)
+			return xor(fs...)
 		}
-		return and(c.chain(n, filter.AND, nil)...)
+		return and(fs...)
 	case *filter.NotExpr:
 		return not(c.expr(n.X))
 	case *filter.ParenExpr:
 		return c.expr(n.X)
 	}
-	return textSafe(c.term(e))
+	return c.budget(textSafe(c.term(e)))
+}
+
+// budget charges a term's parameters to the filter's maxParams; past the
+// bound the term is left to the evaluator.
+func (c *compiler) budget(f frag) frag {
+	if c.params+len(f.args) > maxParams {
+		return fUnknown
+	}
+	c.params += len(f.args)
+	return f
+}
+
+// operands compiles the operands of a chain of op. The plain tags of an
+// "or" (+a or +b) become one test of the tags array, and those of an "and"
+// (-a -b) its negation, however many there are.
+func (c *compiler) operands(xs []filter.Expr, op filter.Token) []frag {
+	var tags []string
+	fs := make([]frag, 0, len(xs))
+	for _, x := range xs {
+		if t, ok := x.(*filter.TagExpr); ok && !t.Virtual && op != filter.XOR && t.Include == (op == filter.OR) {
+			tags = append(tags, t.Name)
+			continue
+		}
+		fs = append(fs, c.expr(x))
+	}
+	if len(tags) > 0 {
+		f := c.budget(textSafe(hasTag(tags...)))
+		if op == filter.AND {
+			f = not(f)
+		}
+		fs = append(fs, f)
+	}
+	return fs
 }
 
 // term translates a leaf of the filter.
@@ -277,9 +349,7 @@ func (c *compiler) term(e filter.Expr) frag {
 		}
 		return f
 	case *filter.IDExpr:
-		return idRanges("t.id", n.Ranges)
-	case *filter.UUIDExpr:
-		return prefixOf(column("t.uuid"), n.Prefix)
+		return refs(n)
 	case *filter.WordExpr:
 		return textHas(filter.Fold(n.Text))
 	case *filter.RegexExpr:
@@ -288,6 +358,15 @@ func (c *compiler) term(e filter.Expr) frag {
 		return c.attr(n)
 	}
 	return fUnknown
+}
+
+// subquery charges a subquery to the filter's maxSubqueries; past the
+// bound the term is left to the evaluator.
+func (c *compiler) subquery(f frag) frag {
+	if c.subqueries++; c.subqueries > maxSubqueries {
+		return fUnknown
+	}
+	return f
 }
 
 // textSafe leaves a term untranslated when one of its values cannot travel
@@ -398,13 +477,13 @@ func (c *compiler) virtual(name string) frag {
 	case "ACTIVE":
 		return column("(t.status = 'pending' AND t.start_at IS NOT NULL)")
 	case "BLOCKED":
-		return blocked
+		return c.subquery(blocked)
 	case "UNBLOCKED":
-		return not(blocked)
+		return not(c.subquery(blocked))
 	case "BLOCKING":
-		return blocking
+		return c.subquery(blocking)
 	case "READY":
-		return and(c.effPending(), not(blocked),
+		return and(c.effPending(), not(c.subquery(blocked)),
 			sqlf("(t.scheduled_at IS NULL OR t.scheduled_at <= ?)", unixFloor(c.now)))
 	case "OVERDUE":
 		return sqlf("(t.status = 'pending' AND t.due_at IS NOT NULL AND t.due_at < ?)", unixCeil(c.now))
@@ -445,7 +524,7 @@ func (c *compiler) virtual(name string) frag {
 	case "UDA":
 		return column("t.extra IS NOT NULL")
 	case "LATEST":
-		return column("(t.id > 0 AND t.id = (SELECT coalesce(max(id), 0) FROM tasks WHERE backlog = $1 AND id > 0))")
+		return c.subquery(column("(t.id > 0 AND t.id = (SELECT coalesce(max(id), 0) FROM tasks WHERE backlog = $1 AND id > 0))"))
 	}
 	return fUnknown
 }
@@ -454,23 +533,51 @@ func (c *compiler) virtual(name string) frag {
 
 // hasTag: the task carries one of the ordinary tags (GIN: tags && ...).
 func hasTag(names ...string) frag {
-	return sqlf("(t.tags IS NOT NULL AND t.tags && ?::text[])", names)
+	return sqlf("(t.tags IS NOT NULL AND t.tags && ?::text[])", slices.Compact(slices.Sorted(slices.Values(names))))
+}
+
+// refs: the task's id is in one of the ranges or its UUID starts with one
+// of the prefixes (a run of ids and UUIDs is one list). Whole UUIDs are one
+// array.
+func refs(n *filter.IDExpr) frag {
+	fs := []frag{idRanges("t.id", n.Ranges)}
+	var whole []string
+	for _, u := range n.UUIDs {
+		if len(u) == len("xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx") {
+			whole = append(whole, u)
+			continue
+		}
+		fs = append(fs, prefixOf(column("t.uuid"), u))
+	}
+	if len(whole) > 0 {
+		fs = append(fs, sqlf("t.uuid = ANY(?::text[])", whole))
+	}
+	return or(fs...)
 }
 
 // idRanges: the id column is in one of the ranges. Positive ranges say
-// id > 0 too, which lets PostgreSQL use the partial index on ids.
+// id > 0 too, which lets PostgreSQL use the partial index on ids; single
+// ids are one array.
 func idRanges(id string, rs []filter.IDRange) frag {
 	x := column(id)
 	fs := make([]frag, 0, len(rs))
+	var single []int64
 	for _, r := range rs {
 		switch {
 		case r.Lo == r.Hi && r.Lo > 0:
-			fs = append(fs, sqlf("(%s > 0 AND %s = ?)", x, x, r.Lo))
+			single = append(single, r.Lo)
 		case r.Lo > 0:
 			fs = append(fs, sqlf("(%s > 0 AND %s BETWEEN ? AND ?)", x, x, r.Lo, r.Hi))
 		default:
 			fs = append(fs, sqlf("%s BETWEEN ? AND ?", x, r.Lo, r.Hi))
 		}
+	}
+	switch len(single) {
+	case 0:
+	case 1:
+		fs = append(fs, sqlf("(%s > 0 AND %s = ?)", x, x, single[0]))
+	default:
+		fs = append(fs, sqlf("(%s > 0 AND %s = ANY(?::bigint[]))", x, x, single))
 	}
 	return or(fs...)
 }
@@ -855,11 +962,11 @@ func (c *compiler) list(e *filter.AttrExpr) frag {
 		if len(fs) > 0 {
 			f := sqlf("t.tid IN (SELECT d.task_tid FROM task_deps d WHERE d.backlog = $1 AND (%s))", or(fs...))
 			f.exact = or(fs...).exact
-			ms = append(ms, f)
+			ms = append(ms, c.subquery(f))
 		}
 		if e.Ranges != nil {
 			ids := idRanges("d.dep_id", e.Ranges)
-			ms = append(ms, sqlf("t.tid IN (SELECT d.task_tid FROM task_deps d WHERE d.backlog = $1 AND d.dep_id > 0 AND (%s))", ids))
+			ms = append(ms, c.subquery(sqlf("t.tid IN (SELECT d.task_tid FROM task_deps d WHERE d.backlog = $1 AND d.dep_id > 0 AND (%s))", ids)))
 		}
 		member = or(ms...)
 		elems = "t.depends"
@@ -874,7 +981,7 @@ func (c *compiler) list(e *filter.AttrExpr) frag {
 	anyElem := func(test frag) frag {
 		f := sqlf("EXISTS (SELECT 1 FROM unnest("+elems+") AS e(v) WHERE (%s))", test)
 		f.exact = test.exact
-		return f
+		return c.subquery(f)
 	}
 	v := column("e.v")
 	fv := filter.Fold(e.Value)

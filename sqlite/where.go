@@ -19,6 +19,7 @@ package sqlite
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -34,6 +35,7 @@ type frag struct {
 	exact  bool // selects exactly what the evaluator selects; else a superset
 	konst  int8 // +1: always true, -1: always false, 0: depends on the row
 	height int  // expression tree height, bounded below SQLite's 1000
+	params int  // ? placeholders outside IN lists: see maxParams
 }
 
 var (
@@ -48,13 +50,34 @@ const maxHeight = 600
 // maxArgs keeps generated statements inside SQLITE_MAX_VARIABLE_NUMBER.
 const maxArgs = 30000
 
+// maxParams bounds the placeholders a compiled filter holds outside IN
+// lists. SQLite computes each such value once per statement, and looks for
+// an equal one among those it already holds before keeping it, so that
+// preparing a statement costs the square of their number: 4,000 took a
+// second. Past the bound a term is left to the evaluator (TRUE).
+const maxParams = 400
+
+// maxCorrelated bounds the correlated subqueries (EXISTS probes of one
+// task's tags) a compiled filter holds: SQLite's cursor handling makes each
+// cost more the more there are, so that a thousand cost the square of a
+// thousand per row. Past the bound a tag is tested by the uncorrelated IN
+// form, which is computed once per statement.
+const maxCorrelated = 8
+
+// maxScans bounds the subqueries that test every element of a list (every
+// tag row, every dependency row: tags.startswith:x), each a pass over that
+// table whatever the rest of the filter selects. Past the bound a term is
+// left to the evaluator, which tests the elements of the tasks it is given
+// far faster than SQL does.
+const maxScans = 16
+
 // sqlf builds a fragment from a template: each %s takes the next part, which
 // must be a frag (its SQL and args are spliced in), each ? the next part as a
 // parameter value. The result is exact.
 func sqlf(format string, parts ...any) frag {
 	var b strings.Builder
 	var args []any
-	h := 0
+	h, params := 0, 0
 	i := 0
 	for j := 0; j < len(format); j++ {
 		switch {
@@ -64,10 +87,12 @@ func sqlf(format string, parts ...any) frag {
 			b.WriteString(f.sql)
 			args = append(args, f.args...)
 			h = max(h, f.height)
+			params += f.params
 			j++
 		case format[j] == '?':
 			b.WriteByte('?')
 			args = append(args, parts[i])
+			params++
 			i++
 		default:
 			b.WriteByte(format[j])
@@ -76,7 +101,22 @@ func sqlf(format string, parts ...any) frag {
 	if i != len(parts) {
 		panic("sqlite: sqlf: wrong number of parts for " + format)
 	}
-	return frag{sql: b.String(), args: args, exact: true, height: h + 2}
+	return frag{sql: b.String(), args: args, exact: true, height: h + 2, params: params}
+}
+
+// inList: x is one of the values. SQLite reads the values of an IN list
+// into one lookup table, so that they cost little whatever their number and
+// do not count against maxParams.
+func inList[T any](x frag, vals []T) frag {
+	if len(vals) == 1 {
+		return sqlf("%s = ?", x, vals[0])
+	}
+	args := slices.Clip(slices.Clone(x.args))
+	for _, v := range vals {
+		args = append(args, v)
+	}
+	return frag{sql: x.sql + " IN (?" + strings.Repeat(", ?", len(vals)-1) + ")", args: args,
+		exact: true, height: x.height + 2, params: x.params}
 }
 
 // column is a bare column expression.
@@ -122,6 +162,32 @@ func join(op string, fs []frag) frag {
 	}
 	f := balance(op, keep)
 	f.exact = exact
+	return f
+}
+
+// xor joins exact fragments with XOR, as a balanced tree of <> (0/1 values
+// compare as booleans); over a superset it can only say TRUE.
+func xor(fs ...frag) frag {
+	odd := false // an odd number of operands is always true
+	var keep []frag
+	for _, f := range fs {
+		switch {
+		case !f.exact:
+			return fUnknown
+		case f.konst > 0:
+			odd = !odd
+		case f.konst == 0:
+			keep = append(keep, f)
+		}
+	}
+	f := fFalse
+	if len(keep) > 0 {
+		f = balance("<>", keep)
+		f.exact = true
+	}
+	if odd {
+		return not(f)
+	}
 	return f
 }
 
@@ -175,6 +241,7 @@ func compileWhere(e filter.Expr, now time.Time) where {
 // evaluator computes them (filter/eval.go, newCompiler).
 type compiler struct {
 	now                                time.Time
+	params, correlated, scans          int // spent of maxParams, maxCorrelated and maxScans
 	today, tomorrow, yesterday, dueEnd time.Time
 	week, nextWeek                     time.Time
 	month, nextMonth                   time.Time
@@ -204,36 +271,71 @@ func newCompiler(now time.Time) *compiler {
 func (c *compiler) expr(e filter.Expr) frag {
 	switch n := e.(type) {
 	case *filter.BinaryExpr:
+		fs := c.operands(filter.Operands(n, n.Op), n.Op)
 		switch n.Op {
 		case filter.OR:
-			return or(c.chain(n, filter.OR, nil)...)
+			return or(fs...)
 		case filter.XOR:
-			x, y := c.expr(n.X), c.expr(n.Y)
-			if !x.exact || !y.exact {
-				return fUnknown
-			}
-			return sqlf("((%s) <> (%s))", x, y)
+			return xor(fs...)
 		}
-		return and(c.chain(n, filter.AND, nil)...)
+		return and(fs...)
 	case *filter.NotExpr:
 		return not(c.expr(n.X))
 	case *filter.ParenExpr:
 		return c.expr(n.X)
+	}
+	return c.budget(c.term(e))
+}
+
+// operands compiles the operands of a chain of op. The plain tags of an
+// "or" (+a or +b) become one IN subquery, and those of an "and" (-a -b) one
+// NOT IN, however many there are.
+func (c *compiler) operands(xs []filter.Expr, op filter.Token) []frag {
+	var tags []string
+	fs := make([]frag, 0, len(xs))
+	for _, x := range xs {
+		if t, ok := x.(*filter.TagExpr); ok && !t.Virtual && op != filter.XOR && t.Include == (op == filter.OR) {
+			tags = append(tags, t.Name)
+			continue
+		}
+		fs = append(fs, c.expr(x))
+	}
+	if len(tags) > 0 {
+		f := c.budget(c.hasTag(tags...))
+		if op == filter.AND {
+			f = not(f)
+		}
+		fs = append(fs, f)
+	}
+	return fs
+}
+
+// budget charges a term's placeholders to the filter's maxParams; past the
+// bound the term is left to the evaluator.
+func (c *compiler) budget(f frag) frag {
+	if c.params+f.params > maxParams {
+		return fUnknown
+	}
+	c.params += f.params
+	return f
+}
+
+// term translates a leaf of the filter.
+func (c *compiler) term(e filter.Expr) frag {
+	switch n := e.(type) {
 	case *filter.TagExpr:
 		var f frag
 		if n.Virtual {
 			f = c.virtual(n.Name)
 		} else {
-			f = hasTag(n.Name)
+			f = c.hasTag(n.Name)
 		}
 		if !n.Include {
 			return not(f)
 		}
 		return f
 	case *filter.IDExpr:
-		return idRanges("t.id", n.Ranges)
-	case *filter.UUIDExpr:
-		return prefixOf(column("t.uuid"), n.Prefix)
+		return refs(n)
 	case *filter.WordExpr:
 		return textHas(filter.Fold(n.Text))
 	case *filter.RegexExpr:
@@ -242,23 +344,6 @@ func (c *compiler) expr(e filter.Expr) frag {
 		return c.attr(n)
 	}
 	return fUnknown
-}
-
-// chain flattens a run of the same operator (through parentheses) into its
-// operands, so that long filters become balanced SQL.
-func (c *compiler) chain(e filter.Expr, op filter.Token, out []frag) []frag {
-	for {
-		p, ok := e.(*filter.ParenExpr)
-		if !ok {
-			break
-		}
-		e = p.X
-	}
-	if b, ok := e.(*filter.BinaryExpr); ok && b.Op == op {
-		out = c.chain(b.X, op, out)
-		return c.chain(b.Y, op, out)
-	}
-	return append(out, c.expr(e))
 }
 
 // ---- Status, time and the task graph.
@@ -397,18 +482,35 @@ func (c *compiler) virtual(name string) frag {
 // ---- Tags, ids, UUIDs and text.
 
 // hasTag: the task carries one of the ordinary tags.
-func hasTag(names ...string) frag {
-	if len(names) == 1 {
+func (c *compiler) hasTag(names ...string) frag {
+	names = slices.Compact(slices.Sorted(slices.Values(names)))
+	if len(names) == 1 && c.correlated < maxCorrelated {
+		c.correlated++
 		// A correlated probe of the (task_id, tag) key: the other terms
 		// pick the rows, and no temporary list of every tagged task is
 		// built (a third of the table for a common tag).
 		return sqlf("EXISTS (SELECT 1 FROM task_tags g WHERE g.task_id = t.tid AND g.tag = ?)", names[0])
 	}
-	args := make([]any, len(names))
-	for i, n := range names {
-		args[i] = n
+	return sqlf("t.tid IN (SELECT task_id FROM task_tags WHERE %s)", inList(column("tag"), names))
+}
+
+// refs: the task's id is in one of the ranges or its UUID starts with one
+// of the prefixes (a run of ids and UUIDs is one list). Whole UUIDs are one
+// IN list.
+func refs(n *filter.IDExpr) frag {
+	fs := []frag{idRanges("t.id", n.Ranges)}
+	var whole []string
+	for _, u := range n.UUIDs {
+		if len(u) == len("xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx") {
+			whole = append(whole, u)
+			continue
+		}
+		fs = append(fs, prefixOf(column("t.uuid"), u))
 	}
-	return sqlf("t.tid IN (SELECT task_id FROM task_tags WHERE tag IN (?"+strings.Repeat(", ?", len(names)-1)+"))", args...)
+	if len(whole) > 0 {
+		fs = append(fs, inList(column("t.uuid"), whole))
+	}
+	return or(fs...)
 }
 
 // idRanges: the id column is in one of the ranges. Positive ranges say
@@ -416,15 +518,19 @@ func hasTag(names ...string) frag {
 func idRanges(id string, rs []filter.IDRange) frag {
 	x := column(id)
 	fs := make([]frag, 0, len(rs))
+	var single []int64
 	for _, r := range rs {
 		switch {
 		case r.Lo == r.Hi && r.Lo > 0:
-			fs = append(fs, sqlf("(%s > 0 AND %s = ?)", x, x, r.Lo))
+			single = append(single, r.Lo)
 		case r.Lo > 0:
 			fs = append(fs, sqlf("(%s > 0 AND %s BETWEEN ? AND ?)", x, x, r.Lo, r.Hi))
 		default:
 			fs = append(fs, sqlf("%s BETWEEN ? AND ?", x, r.Lo, r.Hi))
 		}
+	}
+	if len(single) > 0 {
+		fs = append(fs, sqlf("(%s > 0 AND %s)", x, inList(x, single)))
 	}
 	return or(fs...)
 }
@@ -454,20 +560,12 @@ func prefixOf(x frag, p string) frag {
 	return inexact(sqlf("%s >= ?", x, p))
 }
 
-// asciiChars is every ASCII character but NUL: trim(x, asciiChars) = ”
-// holds exactly when x is ASCII (a NUL or any byte >= 0x80 stops the trim).
-var asciiChars = func() string {
-	b := make([]byte, 0, 127)
-	for c := byte(1); c < 0x80; c++ {
-		b = append(b, c)
-	}
-	return string(b)
-}()
-
 // foldedTest applies a test to lower(x) where that is exactly filter.Fold,
 // on ASCII values, and lets every other non-empty value through: a superset.
+// A value is ASCII when it has as many characters as bytes (length stops
+// at a NUL, so a NUL also counts as not ASCII).
 func foldedTest(x, test frag) frag {
-	return inexact(sqlf("(%s != '' AND CASE WHEN trim(%s, ?) = '' THEN %s ELSE 1 END)", x, x, asciiChars, test))
+	return inexact(sqlf("(%s != '' AND CASE WHEN length(%s) = octet_length(%s) THEN %s ELSE 1 END)", x, x, x, test))
 }
 
 // foldedHas: x is non-empty and contains the folded needle (superset).
@@ -798,7 +896,7 @@ func (c *compiler) list(e *filter.AttrExpr) frag {
 	var elems string // a subquery of (task_id, value) rows: the elements
 	if e.Name == "tags" {
 		present = column("t.tags IS NOT NULL")
-		member = hasTag(strings.Split(e.Value, ",")...)
+		member = c.hasTag(strings.Split(e.Value, ",")...)
 		elems = "SELECT task_id, tag AS v FROM task_tags"
 	} else {
 		present = column("t.depends IS NOT NULL")
@@ -825,6 +923,9 @@ func (c *compiler) list(e *filter.AttrExpr) frag {
 		return not(present)
 	}
 	anyElem := func(test frag) frag {
+		if c.scans++; c.scans > maxScans {
+			return fUnknown
+		}
 		f := sqlf("t.tid IN (SELECT task_id FROM ("+elems+") WHERE (%s))", test)
 		f.exact = test.exact
 		return f

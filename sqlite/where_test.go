@@ -251,7 +251,7 @@ func TestWhereExactness(t *testing.T) {
 		}
 	}
 	// A long filter stays within SQLite's limits.
-	src := strings.Repeat("+a or ", 3000) + "+b"
+	src := filtertest.Long("or", filter.MaxTerms)
 	e, err := filter.Parse(src, filter.Options{Now: clock})
 	if err != nil {
 		t.Fatal(err)

@@ -240,8 +240,17 @@ func (g *Gen) term() string {
 	case 4:
 		return g.pick("1", "3", "1,4-6", "7-2", "12 13", "0", "100-300")
 	case 5:
-		u := g.UUIDs[g.R.IntN(len(g.UUIDs))]
-		return u[:8+g.R.IntN(29)]
+		// A run of UUIDs and ids, which is one list.
+		refs := make([]string, 1+g.R.IntN(3))
+		for i := range refs {
+			if g.R.IntN(4) == 0 {
+				refs[i] = g.pick("1", "3", "4-6", "12", "250")
+				continue
+			}
+			u := g.UUIDs[g.R.IntN(len(g.UUIDs))]
+			refs[i] = u[:8+g.R.IntN(29)]
+		}
+		return strings.Join(refs, " ")
 	case 6:
 		w := g.word()
 		if strings.ContainsAny(w, " \"'()") || g.R.IntN(3) == 0 {
@@ -281,7 +290,9 @@ func (g *Gen) Expr() string {
 	if g.depth > 4 {
 		return g.term()
 	}
-	switch g.R.IntN(10) {
+	switch g.R.IntN(11) {
+	case 10:
+		return g.chain()
 	case 0:
 		return g.Expr() + " or " + g.Expr()
 	case 1:
@@ -296,4 +307,107 @@ func (g *Gen) Expr() string {
 		return g.Expr() + " " + g.Expr()
 	}
 	return g.term()
+}
+
+// chain writes a long run of terms under one operator, as a client writes
+// when it selects many tags or tasks at once; plain tags are frequent, so
+// that stores meet the forms they merge.
+func (g *Gen) chain() string {
+	op := g.pick(" or ", " ", " and ", " xor ")
+	terms := make([]string, 5+g.R.IntN(30))
+	for i := range terms {
+		if g.R.IntN(3) == 0 {
+			terms[i] = g.term()
+		} else {
+			terms[i] = g.pick("+", "+", "-") + g.pick(tagPool...)
+		}
+	}
+	return "(" + strings.Join(terms, op) + ")"
+}
+
+// TermKinds names the kinds of term Terms writes: one for each way a store
+// can translate a term.
+var TermKinds = []string{
+	"tag", "-tag", "virtual", "project", "word", "phrase", "regex", "id", "uuid", "due",
+	"tags.startswith", "depends", "description.has", "agent", "uuid:",
+}
+
+// Terms writes n distinct terms of one kind, as a client that selects many
+// things at once would: +t0 +t1 ..., project:p0 project:p1 ...
+func Terms(kind string, n int) []string {
+	virtual := []string{"+READY", "+BLOCKED", "+ACTIVE", "+CLAIMED", "+OVERDUE", "-WAITING", "+TODAY", "+LATEST"}
+	out := make([]string, n)
+	for i := range out {
+		switch kind {
+		case "tag":
+			out[i] = fmt.Sprintf("+t%d", i)
+		case "-tag":
+			out[i] = fmt.Sprintf("-t%d", i)
+		case "virtual":
+			out[i] = virtual[i%len(virtual)]
+		case "project":
+			out[i] = fmt.Sprintf("project:p%d", i)
+		case "word":
+			out[i] = fmt.Sprintf("word%d", i)
+		case "phrase":
+			out[i] = fmt.Sprintf(`"a phrase %d"`, i)
+		case "regex":
+			out[i] = fmt.Sprintf("/re%d$/", i)
+		case "id":
+			out[i] = fmt.Sprint(i + 1)
+		case "uuid":
+			out[i] = fmt.Sprintf("a%07x", i)
+		case "due":
+			out[i] = fmt.Sprintf("due.before:now+%dh", i)
+		case "tags.startswith":
+			out[i] = fmt.Sprintf("tags.startswith:t%d", i)
+		case "depends":
+			out[i] = fmt.Sprintf("depends:%d", i+1)
+		case "description.has":
+			out[i] = fmt.Sprintf("description.has:ord%d", i)
+		case "agent":
+			out[i] = fmt.Sprintf("agent:a%d", i)
+		case "uuid:":
+			out[i] = fmt.Sprintf("uuid:a%07x", i)
+		default:
+			panic("filtertest: no term kind " + kind)
+		}
+	}
+	return out
+}
+
+// Long writes a filter of n distinct terms joined by op ("or", "and",
+// "xor"), taking the kinds of TermKinds in turn: the worst a store meets
+// within the filter language's bounds.
+func Long(op string, n int) string {
+	per := make([][]string, len(TermKinds))
+	for k, kind := range TermKinds {
+		per[k] = Terms(kind, n/len(TermKinds)+1)
+	}
+	terms := make([]string, n)
+	for i := range terms {
+		terms[i] = per[i%len(per)][i/len(per)]
+	}
+	return strings.Join(terms, " "+op+" ")
+}
+
+// TermTasks are n tasks that the terms of Terms meet: tags t0, t1, ...,
+// projects p0 to p6, words word0, word2, ..., ids from 1, UUIDs a0000000,
+// a0000003, ..., due dates around now, agents a0 to a3, and dependencies.
+func TermTasks(n int, now time.Time) []*backlog.Task {
+	ts := make([]*backlog.Task, n)
+	for i := range ts {
+		ts[i] = &backlog.Task{
+			ID: int64(i + 1), UUID: fmt.Sprintf("a%07x-0000-4000-8000-%012x", i*3, i),
+			Description: fmt.Sprintf("word%d and a phrase %d, re%d", i*2, i, i),
+			Status:      backlog.StatusPending, Project: fmt.Sprintf("p%d", i%7),
+			Tags:  []string{fmt.Sprintf("t%d", i), fmt.Sprintf("t%d", i*5+1)},
+			Due:   now.Add(time.Duration(i-3) * time.Hour).Truncate(time.Second),
+			Entry: now.Add(-time.Hour).Truncate(time.Second), Agent: fmt.Sprintf("a%d", i%4),
+		}
+		if i > 0 {
+			ts[i].Depends = []string{ts[i/2].UUID}
+		}
+	}
+	return ts
 }
