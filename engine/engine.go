@@ -103,11 +103,7 @@ func resolveWorking(ctx context.Context, tx store.Tx, ref string) (*backlog.Task
 		case 1:
 			return ts[0], nil
 		}
-		ids := make([]string, len(ts))
-		for i, t := range ts {
-			ids[i] = t.Ref()
-		}
-		return nil, backlog.Invalidf("UUID prefix %q matches tasks %s: give more digits", ref, joinWords(ids))
+		return nil, ambiguousPrefix(ref, ts)
 	}
 	return nil, backlog.Invalidf("%q is not a task id or UUID: use a number like 12, a UUID, or a UUID prefix of at least 8 hex digits", ref)
 }
@@ -121,16 +117,18 @@ func isDigits(s string) bool {
 	return s != ""
 }
 
+// uuidShape is the canonical UUID layout: x for a hex digit.
+const uuidShape = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"
+
 // isUUIDPrefix reports whether s is a UUID prefix of 8 or more hex digits
 // (hyphens where a UUID has them).
 func isUUIDPrefix(s string) bool {
-	const shape = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"
-	if len(s) < 8 || len(s) > len(shape) {
+	if len(s) < 8 || len(s) > len(uuidShape) {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if shape[i] == '-' {
+		if uuidShape[i] == '-' {
 			if c != '-' {
 				return false
 			}
@@ -327,13 +325,21 @@ func viewOne(ctx context.Context, tx store.Tx, t *backlog.Task, now time.Time) (
 	return &c, nil
 }
 
-// parseFilter parses a filter with the backlog's UDAs.
+// parseFilter parses a filter with the backlog's UDAs, and refuses a UUID
+// prefix in it that matches several tasks.
 func parseFilter(ctx context.Context, tx store.Tx, src string, now time.Time) (filter.Expr, error) {
 	udas, err := tx.UDAs(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return filter.Parse(src, filter.Options{Now: now, UDAs: udas})
+	e, err := filter.Parse(src, filter.Options{Now: now, UDAs: udas})
+	if err != nil {
+		return nil, err
+	}
+	if err := checkPrefixes(ctx, tx, e); err != nil {
+		return nil, err
+	}
+	return e, nil
 }
 
 // taskWords names a task in summaries: 12 "Fix login".
