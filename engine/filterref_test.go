@@ -35,7 +35,10 @@ func TestAmbiguousPrefixInAFilterIsRefused(t *testing.T) {
 		run  func(e *engine.Engine, filter string) error
 	}{
 		{"count", func(e *engine.Engine, f string) error { _, err := e.Count(ctx, f); return err }},
-		{"list", func(e *engine.Engine, f string) error { _, err := e.List(ctx, engine.ListOptions{Filter: f}); return err }},
+		{"list", func(e *engine.Engine, f string) error {
+			_, err := e.List(ctx, engine.ListOptions{Filter: f})
+			return err
+		}},
 		{"export", func(e *engine.Engine, f string) error { _, err := e.Export(ctx, f); return err }},
 		{"modify", func(e *engine.Engine, f string) error {
 			c, err := engine.ParseMods([]string{"+x"}, false)
