@@ -68,6 +68,8 @@ var fuzzSeeds = []string{
 	"id:1-3", "uuid:dead", "agent.none: agent.any:", "p:x", "entry.by:sow",
 	"due.before:3d", "priority.below:H", "word1 word2 \"quoted phrase\" /re/",
 	"+a\t+b\n+c", "\u00a0+a", "é:x", "+ö", "desc.word:ü",
+	"1 deadbeef 3", "deadbeef abcdef12 or +x", "not deadbeef 1-3", "+a\x00", "\x1b[1m", "\x7f",
+	"+a or +b or +c or +d or +e or +a", "-a -b -c -d -e -f", "+a xor +b xor +c",
 }
 
 func FuzzParse(f *testing.F) {
@@ -80,9 +82,12 @@ func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, src string) {
 		checkRoundTrip(t, src, opts)
 		if e, err := Parse(src, opts); err == nil {
-			m := Compile(DefaultScope(e), env)
+			e = DefaultScope(e)
+			m, plain := Compile(e, env), reference(e, env)
 			for _, task := range tasks {
-				m(task)
+				if m(task) != plain(task) {
+					t.Fatalf("Parse(%q): task %d: the evaluator says %v, the plain reading %v", src, task.ID, m(task), plain(task))
+				}
 			}
 		}
 	})

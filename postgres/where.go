@@ -11,6 +11,12 @@ package postgres
 // superset into a subset, so NOT and XOR over an inexact operand become TRUE
 // as a whole.
 //
+// What a filter may cost PostgreSQL is bounded, whatever its length: plain
+// tags under "or" (and negated ones under "and") are one test of the tags
+// array, and parameters and subqueries, whose planning cost grows faster
+// than their number, are counted against maxParams and maxSubqueries. Past
+// a bound a term is left to the evaluator.
+//
 // Every fragment is a boolean expression that is never NULL (nullable
 // columns are tested with IS NOT NULL first), so that NOT and XOR (as <>)
 // are safe. Values travel as parameters, written ? while compiling and

@@ -10,6 +10,13 @@ package sqlite
 // superset into a subset, so NOT and XOR over an inexact operand become TRUE
 // as a whole.
 //
+// What a filter may cost SQLite is bounded, whatever its length: plain tags
+// under "or" (and negated ones under "and") are one subquery, and the forms
+// whose cost grows faster than their number (correlated subqueries,
+// placeholders, passes over the tags) are counted against maxCorrelated,
+// maxParams and maxScans. Past a bound a term is left to the evaluator (a
+// tag past maxCorrelated takes the uncorrelated form instead).
+//
 // Every fragment is a 0/1 expression that is never NULL (nullable columns
 // are tested with IS NOT NULL first), so that NOT and XOR (as <>) are safe.
 // Values travel as `?` parameters in textual order; only fixed ASCII
@@ -59,9 +66,9 @@ const maxParams = 400
 
 // maxCorrelated bounds the correlated subqueries (EXISTS probes of one
 // task's tags) a compiled filter holds: SQLite's cursor handling makes each
-// cost more the more there are, so that a thousand cost the square of a
-// thousand per row. Past the bound a tag is tested by the uncorrelated IN
-// form, which is computed once per statement.
+// cost more the more there are (on 2,000 tasks, 300 OR-ed tags took 1.4 s
+// and 1,000 took 12 s). Past the bound a tag is tested by the uncorrelated
+// IN form, computed once per statement, which is as exact.
 const maxCorrelated = 8
 
 // maxScans bounds the subqueries that test every element of a list (every
