@@ -63,18 +63,37 @@ func FormatLease(d time.Duration) string {
 }
 
 // settleLease keeps a task's lease true to its claim as a command changes
-// the task: a change by the holder renews it; a task that no agent holds,
-// or that is no longer live, has none; and a change of holder that sets no
-// lease of its own (modify agent:, assign) drops the old holder's.
+// the task: a change by the holder renews it, and so does one by whoever
+// made the claim (an MCP session that claimed for a role, task_claim
+// {agent: "docs"}, goes on writing under its own name); a task that no
+// agent holds, or that is no longer live, has none; and a change of holder
+// that sets no lease of its own (modify agent:, assign) drops the old
+// holder's.
 func (o *op) settleLease(before, after *backlog.Task) {
 	switch {
 	case after.Lease == 0 && after.LeaseUntil.IsZero():
 	case after.Agent == "" || !after.IsLive(),
 		before != nil && before.Agent != after.Agent && after.Lease == before.Lease && after.LeaseUntil.Equal(before.LeaseUntil):
 		after.Lease, after.LeaseUntil = 0, time.Time{}
-	case after.Agent == o.e.agent && after.Lease > 0:
+	case after.Lease > 0 && (after.Agent == o.e.agent || o.claimedBy(after.UUID, o.e.agent)):
 		after.LeaseUntil = o.now.Add(after.Lease)
 	}
+}
+
+// claimedBy reports whether the task's standing claim was made by writer:
+// the newest claim of it in the journal that is not undone. A journal that
+// cannot be read renews nothing; the command's own writes will say why.
+func (o *op) claimedBy(uuid, writer string) bool {
+	es, err := o.tx.Entries(o.ctx, 0, uuid, 0)
+	if err != nil {
+		return false
+	}
+	for i := len(es) - 1; i >= 0; i-- {
+		if e := es[i]; e.Command == "claim" && e.UndoneBy == 0 {
+			return e.Agent == writer
+		}
+	}
+	return false
 }
 
 // grantLease gives a claim its lease: it lapses a lease from now unless the
