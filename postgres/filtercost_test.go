@@ -3,14 +3,13 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 	"testing"
 
-	backlog "github.com/agent-backlog/backlog"
 	"github.com/agent-backlog/backlog/filter"
 	"github.com/agent-backlog/backlog/filter/filtertest"
 	"github.com/agent-backlog/backlog/store"
+	"github.com/agent-backlog/backlog/store/storetest"
 )
 
 // TestWhereCostIsBounded compiles filters of filter.MaxTerms terms of each
@@ -32,13 +31,6 @@ func TestWhereCostIsBounded(t *testing.T) {
 		}
 		return nil
 	})
-	var all []*backlog.Task
-	read(t, s, func(tx store.Tx) error {
-		var err error
-		all, err = tx.Select(ctx, store.Query{Now: clock})
-		return err
-	})
-	index := backlog.NewIndex(all)
 	check := func(t *testing.T, src string) {
 		e, err := filter.Parse(src, filter.Options{Now: clock})
 		if err != nil {
@@ -51,31 +43,7 @@ func TestWhereCostIsBounded(t *testing.T) {
 		if n := len(w.args); n > maxParams {
 			t.Errorf("%d parameters, more than %d", n, maxParams)
 		}
-		match := filter.Compile(e, filter.Env{Now: clock, Graph: index})
-		var want []string
-		for _, task := range all {
-			if match(task) {
-				want = append(want, task.UUID)
-			}
-		}
-		read(t, s, func(tx store.Tx) error {
-			got, err := tx.Select(ctx, store.Query{Filter: e, Now: clock})
-			if err != nil {
-				return err
-			}
-			var gotUUIDs []string
-			for _, task := range got {
-				gotUUIDs = append(gotUUIDs, task.UUID)
-			}
-			if !slices.Equal(gotUUIDs, want) {
-				t.Errorf("Select gives %d tasks, the evaluator %d", len(gotUUIDs), len(want))
-			}
-			n, err := tx.Count(ctx, store.Query{Filter: e, Now: clock})
-			if err == nil && n != len(want) {
-				t.Errorf("Count = %d, want %d", n, len(want))
-			}
-			return err
-		})
+		storetest.SameAsEvaluator(t, s, e, clock)
 	}
 	for _, kind := range filtertest.TermKinds {
 		for _, op := range []string{"or", "and", "xor"} {

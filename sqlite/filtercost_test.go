@@ -1,16 +1,14 @@
 package sqlite
 
 import (
-	"context"
 	"fmt"
-	"slices"
 	"strings"
 	"testing"
 
-	backlog "github.com/agent-backlog/backlog"
 	"github.com/agent-backlog/backlog/filter"
 	"github.com/agent-backlog/backlog/filter/filtertest"
 	"github.com/agent-backlog/backlog/store"
+	"github.com/agent-backlog/backlog/store/storetest"
 )
 
 // TestWhereCostIsBounded compiles filters of filter.MaxTerms terms of each
@@ -25,18 +23,16 @@ func TestWhereCostIsBounded(t *testing.T) {
 	s := openTest(t)
 	tasks := filtertest.TermTasks(40, clock)
 	insertAll(t, s, tasks)
-	all, _ := loadAll(t, s)
-	index := backlog.NewIndex(all)
 	for _, kind := range filtertest.TermKinds {
 		for _, op := range []string{"or", "and", "xor"} {
 			t.Run(fmt.Sprintf("%d %s terms joined by %s", filter.MaxTerms, kind, op), func(t *testing.T) {
-				checkCost(t, s, all, index, strings.Join(filtertest.Terms(kind, filter.MaxTerms), " "+op+" "))
+				checkCost(t, s, strings.Join(filtertest.Terms(kind, filter.MaxTerms), " "+op+" "))
 			})
 		}
 	}
 	for _, op := range []string{"or", "and"} {
 		t.Run("every kind of term, joined by "+op, func(t *testing.T) {
-			checkCost(t, s, all, index, filtertest.Long(op, filter.MaxTerms))
+			checkCost(t, s, filtertest.Long(op, filter.MaxTerms))
 		})
 	}
 	for src, want := range map[string]string{
@@ -56,9 +52,8 @@ func TestWhereCostIsBounded(t *testing.T) {
 	}
 }
 
-func checkCost(t *testing.T, s *Store, all []*backlog.Task, index backlog.Graph, src string) {
+func checkCost(t *testing.T, s *Store, src string) {
 	t.Helper()
-	ctx := context.Background()
 	e, err := filter.Parse(src, filter.Options{Now: clock})
 	if err != nil {
 		t.Fatal(err)
@@ -73,31 +68,7 @@ func checkCost(t *testing.T, s *Store, all []*backlog.Task, index backlog.Graph,
 	if n := placeholdersOutsideIN(w.sql); n > maxParams {
 		t.Errorf("%d placeholders outside IN lists, more than %d", n, maxParams)
 	}
-	match := filter.Compile(e, filter.Env{Now: clock, Graph: index})
-	var want []string
-	for _, task := range all {
-		if match(task) {
-			want = append(want, task.UUID)
-		}
-	}
-	read(t, s, func(tx store.Tx) error {
-		got, err := tx.Select(ctx, store.Query{Filter: e, Now: clock})
-		if err != nil {
-			return err
-		}
-		var gotUUIDs []string
-		for _, task := range got {
-			gotUUIDs = append(gotUUIDs, task.UUID)
-		}
-		if !slices.Equal(gotUUIDs, want) {
-			t.Errorf("Select gives %d tasks, the evaluator %d", len(gotUUIDs), len(want))
-		}
-		n, err := tx.Count(ctx, store.Query{Filter: e, Now: clock})
-		if err == nil && n != len(want) {
-			t.Errorf("Count = %d, want %d", n, len(want))
-		}
-		return err
-	})
+	storetest.SameAsEvaluator(t, s, e, clock)
 }
 
 // placeholdersOutsideIN counts the ? of a statement that are not in an
