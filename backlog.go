@@ -4,6 +4,7 @@
 package backlog
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -58,6 +59,24 @@ func (e *Error) LogValue() slog.Value {
 		return slog.StringValue(e.Msg)
 	}
 	return slog.GroupValue(slog.String("msg", e.Msg), slog.String("cause", e.Err.Error()))
+}
+
+// Settled reports whether a store passes err on as it is rather than
+// translating a driver's failure: one of our sentences (an environment
+// failure unwrapped from whatever prefixes it gathered on the way up) or an
+// ended context.
+func Settled(err error) (error, bool) {
+	var own *Error
+	if errors.As(err, &own) {
+		if errors.Is(own, ErrEnvironment) {
+			return own, true
+		}
+		return err, true
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err, true
+	}
+	return err, false
 }
 
 // Invalidf returns an ErrInvalid error with a formatted sentence.

@@ -158,15 +158,8 @@ func (s *Store) dbError(err error) error {
 	if err == nil {
 		return nil
 	}
-	var own *backlog.Error
-	if errors.As(err, &own) {
-		if errors.Is(own, backlog.ErrEnvironment) {
-			return own // drop the prefixes of whoever passed it on
-		}
-		return err
-	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return err
+	if settled, ok := backlog.Settled(err); ok {
+		return settled
 	}
 	if isConnError(err) {
 		return s.lostError(err)

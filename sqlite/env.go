@@ -1,7 +1,6 @@
 package sqlite
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -107,15 +106,8 @@ func failure(path string, busy time.Duration, err error) error {
 	if err == nil {
 		return nil
 	}
-	var own *backlog.Error
-	if errors.As(err, &own) {
-		if errors.Is(own, backlog.ErrEnvironment) {
-			return own // drop the prefixes of whoever passed it on
-		}
-		return err
-	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return err
+	if settled, ok := backlog.Settled(err); ok {
+		return settled
 	}
 	var coded interface{ Code() int }
 	if errors.As(err, &coded) {
