@@ -24,8 +24,8 @@ type Error struct {
 	Msg  string
 }
 
-func (e *Error) Error() string        { return e.Msg }
-func (e *Error) Unwrap() error        { return e.Kind }
+func (e *Error) Error() string { return e.Msg }
+func (e *Error) Unwrap() error { return e.Kind }
 func fail(kind error, format string, a ...any) error {
 	return &Error{Kind: kind, Msg: fmt.Sprintf(format, a...)}
 }
