@@ -31,6 +31,9 @@ func lockPath(target string) string {
 // opened it: a lock on an inode that no longer has the name excludes
 // nobody, so acquire then starts again on the name's new file.
 func acquire(ctx context.Context, target string, exclusive bool, wait time.Duration) (*lock, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	path := lockPath(target)
 	timer := time.NewTimer(wait)
 	defer timer.Stop()
