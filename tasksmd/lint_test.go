@@ -76,7 +76,6 @@ func TestLintFixtures(t *testing.T) {
 	})
 }
 
-
 func TestLintRulesInline(t *testing.T) {
 	tests := []struct{ name, src, want string }{
 		{"a CRLF file fails the header rule as the reference does", "# Tasks\r\n## P0\r\n- [ ] a\r\n",
