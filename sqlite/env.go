@@ -12,6 +12,8 @@ import (
 	backlog "github.com/agent-backlog/backlog"
 
 	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/agent-backlog/backlog/internal/oserr"
 )
 
 // This file turns what the machine does to a backlog file (a full disk, a
@@ -87,7 +89,7 @@ func readOnlySentence(path, blocked string) string {
 
 // createError reports a failure to create the backlog's file or directory.
 func createError(path string, err error) error {
-	if cause := errnoCause(err); cause != "" {
+	if cause := oserr.Cause(err); cause != "" {
 		return backlog.Environmentf(err, "cannot create the backlog at %s: %s", path, cause)
 	}
 	return backlog.Environmentf(err, "cannot create the backlog at %s", path)
@@ -115,7 +117,7 @@ func failure(path string, busy time.Duration, err error) error {
 	}
 	var errno syscall.Errno
 	if errors.As(err, &errno) {
-		if cause := errnoCause(errno); cause != "" {
+		if cause := oserr.Cause(errno); cause != "" {
 			return backlog.Environmentf(err, "cannot use the backlog at %s: %s", path, cause)
 		}
 	}
@@ -163,28 +165,6 @@ func busyError(path string, busy time.Duration, err error) error {
 	return backlog.Environmentf(err, "the backlog at %s is locked by another process (waited %s)", path, busy)
 }
 
-// errnoCause is the cause of a file system error in a few words, or "" for
-// errors that are not about the machine.
-func errnoCause(err error) string {
-	switch {
-	case errors.Is(err, syscall.ENOSPC):
-		return "the disk is full"
-	case errors.Is(err, syscall.EDQUOT):
-		return "the disk quota is exceeded"
-	case errors.Is(err, syscall.EROFS):
-		return "the file system is read-only"
-	case errors.Is(err, fs.ErrPermission):
-		return "permission denied"
-	case errors.Is(err, syscall.EIO):
-		return "the disk reported an I/O error"
-	case errors.Is(err, syscall.ENOTDIR):
-		return "a part of its path is not a directory"
-	case errors.Is(err, syscall.EMFILE), errors.Is(err, syscall.ENFILE):
-		return "too many open files"
-	}
-	return ""
-}
-
 // openCause finds why a file SQLite cannot open cannot be opened.
 func openCause(path string) string {
 	dir := filepath.Dir(path)
@@ -193,7 +173,7 @@ func openCause(path string) string {
 	case errors.Is(err, fs.ErrNotExist):
 		return "its directory does not exist"
 	case err != nil:
-		if cause := errnoCause(err); cause != "" {
+		if cause := oserr.Cause(err); cause != "" {
 			return cause
 		}
 	case !st.IsDir():
@@ -204,7 +184,7 @@ func openCause(path string) string {
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		if cause := errnoCause(err); cause != "" {
+		if cause := oserr.Cause(err); cause != "" {
 			return cause
 		}
 		return "it cannot be read"

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	backlog "github.com/agent-backlog/backlog"
+
+	"github.com/agent-backlog/backlog/internal/oserr"
 )
 
 // This file turns what the machine does to an edit into one sentence that
@@ -28,7 +30,7 @@ func (e *notRegular) Error() string {
 // failure is the sentence for a failure to verb ("edit", "read") the file
 // at path.
 func failure(verb, path string, err error) error {
-	if cause := errnoCause(err); cause != "" {
+	if cause := cause(err); cause != "" {
 		return backlog.Environmentf(err, "cannot %s %s: %s", verb, path, cause)
 	}
 	return backlog.Environmentf(err, "cannot %s %s: %v", verb, path, err)
@@ -70,28 +72,11 @@ func unlockable(err error) bool {
 	return errors.Is(err, syscall.EROFS) || errors.Is(err, fs.ErrPermission)
 }
 
-// errnoCause is the cause of a file system error in a few words, or "" for
-// an error that is not about the machine.
-func errnoCause(err error) string {
-	switch {
-	case errors.Is(err, syscall.ENOSPC):
-		return "the disk is full"
-	case errors.Is(err, syscall.EDQUOT):
-		return "the disk quota is exceeded"
-	case errors.Is(err, syscall.EROFS):
-		return "the file system is read-only"
-	case errors.Is(err, fs.ErrPermission):
-		return "permission denied"
-	case errors.Is(err, syscall.EIO):
-		return "the disk reported an I/O error"
-	case errors.Is(err, syscall.ENOTDIR):
-		return "a part of its path is not a directory"
-	case errors.Is(err, syscall.EISDIR):
-		return "it is a directory"
-	case errors.Is(err, syscall.ELOOP), errors.Is(err, errTooManyLinks):
+// cause is oserr.Cause, which also names a chain of links too long to
+// follow (errTooManyLinks, this package's own).
+func cause(err error) string {
+	if errors.Is(err, errTooManyLinks) {
 		return "too many levels of symbolic links"
-	case errors.Is(err, syscall.EMFILE), errors.Is(err, syscall.ENFILE):
-		return "too many open files"
 	}
-	return ""
+	return oserr.Cause(err)
 }
