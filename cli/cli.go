@@ -97,6 +97,7 @@ type commands struct {
 	History    historyCmd    `cmd:"" help:"Show who changed which tasks, and how, oldest first."`
 	Watch      watchCmd      `cmd:"" help:"Stream changes as JSON lines until interrupted."`
 	Where      whereCmd      `cmd:"" help:"Show the store, namespace and agent id, and why."`
+	Tasksmd    tasksmdCmd    `cmd:"" name:"tasksmd" aliases:"tasks" help:"Lint, pick and edit TASKS.md files, as the convention's own tools do."`
 	Calc       calcCmd       `cmd:"" help:"Resolve a date expression (eom, friday+1w) in UTC."`
 	Completion completionCmd `cmd:"" help:"Print a bash, zsh or fish completion script."`
 	Complete   completeCmd   `cmd:"" name:"_complete" hidden:"" help:"Print ids, projects or tags for shell completion."`
@@ -173,6 +174,10 @@ func Run(ctx context.Context, args []string, env Env) (status int) {
 // BACKLOG_LOG=debug, the failure underneath a sentence (a driver's error)
 // follows on a line of its own.
 func (a *runner) fail(err error) int {
+	var status exitStatus
+	if errors.As(err, &status) {
+		return int(status) // the command has said everything already
+	}
 	msg := strings.Join(strings.Fields(err.Error()), " ")
 	fmt.Fprintln(a.env.Stderr, "backlog: "+msg)
 	var e *backlog.Error

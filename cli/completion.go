@@ -42,7 +42,7 @@ var subcommands = [][2]string{
 	{"assign-all", "Hold tasks for one agent"}, {"remove", "Delete and purge a task"},
 	{"reclaim", "Return stale claims"}, {"summary", "Overview for a session start"},
 	{"history", "Who changed what"}, {"watch", "Stream changes as JSON lines"},
-	{"migrate", "Copy a backlog to another store"},
+	{"migrate", "Copy a backlog to another store"}, {"tasksmd", "Lint, pick and edit TASKS.md files"},
 }
 
 func (c *completionCmd) Run(a *runner) error {
