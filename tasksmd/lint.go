@@ -178,32 +178,25 @@ func lintLines(lines []string, report func(int, string)) {
 		if strings.Contains(line, "-->") {
 			inComment = false
 		}
-		if !inComment && !opens && reLintPolicy.MatchString(line) &&
+		if !inComment && !opens && containsFoldASCII(line, "policy") && reLintPolicy.MatchString(line) &&
 			!reLintMetaStart.MatchString(line) && !reLintIndent4.MatchString(line) && !reLintAnyBox.MatchString(line) {
 			report(n, msgPolicyOut)
 		}
-		if reLintEmptyPol.MatchString(line) {
+		if opens && reLintEmptyPol.MatchString(line) {
 			report(n, msgPolicyNil)
 		}
-		if reLintBlocked.MatchString(line) {
-			report(n, msgBlocked)
+		if strings.Contains(line, "**:") {
+			lintFieldLine(line, n, report)
 		}
-		if reLintResearch.MatchString(line) {
-			report(n, msgResearch)
-		}
-		if m := reLintEnriched.FindStringSubmatch(line); m != nil {
-			if v := jsTrim(m[1]); v == "" {
-				report(n, msgEnrEmpty)
-			} else if !reLintDate.MatchString(v) {
-				report(n, fmt.Sprintf("**Last-enriched** must be an ISO date (YYYY-MM-DD), got '%s'", v))
-			}
-		}
-		if m := reHeading.FindStringSubmatch(line); m != nil {
-			p := int(m[1][0] - '0')
+		if p := matchHeading(line); p >= 0 {
 			if p <= last {
 				report(n, fmt.Sprintf("priority heading P%d out of order (after P%d); reorder so P0 < P1 < P2 < P3", p, last))
 			}
 			last, inTask = p, false
+			continue
+		}
+		sp := leadingSpaces(line)
+		if sp == 0 && !strings.HasPrefix(line, "#") && !strings.HasPrefix(line, "-") {
 			continue
 		}
 		switch {
@@ -211,14 +204,14 @@ func lintLines(lines []string, report func(int, string)) {
 			report(n, fmt.Sprintf("invalid priority heading '%s' (must be P0-P3)", line))
 		case reLintChecked.MatchString(line):
 			report(n, msgChecked)
-		case reTask.MatchString(line):
+		case isTaskLine(line):
 			if last < 0 {
 				report(n, msgPlacement)
 			}
 			inTask = true
 		case reLintListItem.MatchString(line) && !reLintAnyBoxSp.MatchString(line) && last >= 0:
 			report(n, fmt.Sprintf("task must use checkbox format '- [ ]', got '%s'", line))
-		case reIndented.MatchString(line):
+		case sp >= 2:
 			if !inTask && reLintMetaStart.MatchString(line) {
 				report(n, msgOrphan)
 			}
@@ -229,20 +222,41 @@ func lintLines(lines []string, report func(int, string)) {
 	}
 }
 
+// lintFieldLine applies the rules of the Blocked, Research and
+// Last-enriched fields to one line.
+func lintFieldLine(line string, n int, report func(int, string)) {
+	if strings.Contains(line, "**Blocked**:") && reLintBlocked.MatchString(line) {
+		report(n, msgBlocked)
+	}
+	if strings.Contains(line, "**Research**:") && reLintResearch.MatchString(line) {
+		report(n, msgResearch)
+	}
+	if !strings.Contains(line, "**Last-enriched**:") {
+		return
+	}
+	if m := reLintEnriched.FindStringSubmatch(line); m != nil {
+		if v := jsTrim(m[1]); v == "" {
+			report(n, msgEnrEmpty)
+		} else if !reLintDate.MatchString(v) {
+			report(n, fmt.Sprintf("**Last-enriched** must be an ISO date (YYYY-MM-DD), got '%s'", v))
+		}
+	}
+}
+
 // fixLines removes the checked top-level tasks and collapses blank runs,
 // returning the new lines and the (input) line numbers of the removed tasks.
 func fixLines(lines []string) ([]string, []int) {
 	remove := make([]bool, len(lines))
 	var fixes []int
 	for i := 1; i < len(lines); i++ {
-		if remove[i] || !reLintChecked.MatchString(lines[i]) {
+		if remove[i] || !strings.HasPrefix(lines[i], "-") || !reLintChecked.MatchString(lines[i]) {
 			continue
 		}
 		remove[i] = true
 		fixes = append(fixes, i+1)
 		for j := i + 1; j < len(lines); j++ {
 			blank := jsTrim(lines[j]) == ""
-			if !blank && !reIndented.MatchString(lines[j]) {
+			if !blank && leadingSpaces(lines[j]) < 2 {
 				break
 			}
 			remove[j] = true
@@ -355,4 +369,9 @@ func writeKeepingMode(path string, data []byte) error {
 		return err
 	}
 	return os.WriteFile(path, data, st.Mode().Perm())
+}
+
+func isTaskLine(line string) bool {
+	_, ok := matchTaskLine(line)
+	return ok
 }

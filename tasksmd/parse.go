@@ -52,25 +52,25 @@ func parseTasks(path string, lines []string) []*Task {
 		}
 	}
 	for i, line := range lines {
-		if m := reHeading.FindStringSubmatch(line); m != nil {
+		if m := matchHeading(line); m >= 0 {
 			flush()
-			priority = int(m[1][0] - '0')
+			priority = m
 			continue
 		}
-		if m := reTask.FindStringSubmatch(line); m != nil && priority >= 0 {
+		if text, ok := matchTaskLine(line); ok && priority >= 0 {
 			flush()
-			summary, claimed := splitClaim(m[1])
+			summary, claimed := splitClaim(text)
 			cur = &Task{Summary: summary, Priority: priority, Claimed: claimed, File: path,
 				StartLine: i + 1, EndLine: i + 1, RawLines: []string{line}}
 			continue
 		}
-		if cur != nil && reIndented.MatchString(line) {
+		if cur != nil && leadingSpaces(line) >= 2 {
 			cur.EndLine = i + 1
 			cur.RawLines = append(cur.RawLines, line)
 			addIndented(cur, line, i+1)
 			continue
 		}
-		if cur != nil && jsTrim(line) != "" && !reStartsSpace.MatchString(line) && !strings.HasPrefix(line, "##") {
+		if cur != nil && leadingSpaces(line) == 0 && line != "" && !strings.HasPrefix(line, "##") {
 			flush()
 		}
 	}
@@ -92,18 +92,20 @@ func splitClaim(text string) (summary, claimed string) {
 // continuation (4+ spaces; it extends the last-added field when that field
 // is text, and is dropped otherwise), then a sub-task.
 func addIndented(t *Task, line string, lineNo int) {
-	if m := reMetadata.FindStringSubmatch(line); m != nil {
-		setField(t, m[1], m[2], lineNo)
-		return
+	if strings.Contains(line, "**:") {
+		if label, value, ok := matchMetadataLine(line); ok {
+			setField(t, label, value, lineNo)
+			return
+		}
 	}
-	if m := reContinuation.FindStringSubmatch(line); m != nil {
+	if text, ok := matchContinuation(line); ok {
 		if n := len(t.Metadata); n > 0 && t.Metadata[n-1].List == nil {
-			t.Metadata[n-1].Value += "\n" + m[1]
+			t.Metadata[n-1].Value += "\n" + text
 		}
 		return
 	}
-	if m := reSubtask.FindStringSubmatch(line); m != nil {
-		t.Subtasks = append(t.Subtasks, m[1])
+	if text, ok := matchSubtaskLine(line); ok {
+		t.Subtasks = append(t.Subtasks, text)
 	}
 }
 
@@ -172,11 +174,22 @@ func splitList(value string) []string {
 func parseHeadings(lines []string) []Heading {
 	var hs []Heading
 	for i, line := range lines {
-		if m := reHeading.FindStringSubmatch(line); m != nil {
-			hs = append(hs, Heading{Line: i + 1, Priority: int(m[1][0] - '0')})
+		if p := matchHeading(line); p >= 0 {
+			hs = append(hs, Heading{Line: i + 1, Priority: p})
 		}
 	}
 	return hs
+}
+
+// matchHeading is the section number of a `## Pn` heading, or -1.
+func matchHeading(line string) int {
+	if !strings.HasPrefix(line, "##") {
+		return -1
+	}
+	if m := reHeading.FindStringSubmatch(line); m != nil {
+		return int(m[1][0] - '0')
+	}
+	return -1
 }
 
 // parsePolicies collects `policy:` directives from HTML comments, which may
@@ -187,8 +200,8 @@ func parsePolicies(lines []string) []Policy {
 	inComment := false
 	var buf strings.Builder
 	for i, line := range lines {
-		if m := reHeading.FindStringSubmatch(line); m != nil {
-			scope = "P" + m[1]
+		if p := matchHeading(line); p >= 0 {
+			scope = PriorityName(p)
 			continue
 		}
 		if strings.Contains(line, "<!--") {
