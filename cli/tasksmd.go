@@ -1,9 +1,14 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
+	"strings"
+
+	backlog "github.com/agent-backlog/backlog"
 
 	"github.com/agent-backlog/backlog/config"
 	"github.com/agent-backlog/backlog/internal/atomicfile"
@@ -14,7 +19,21 @@ import (
 // linter, picker and editor, with the same outputs (TASKSMD.md). None of
 // them opens the backlog.
 type tasksmdCmd struct {
-	Lint tasksmdLintCmd `cmd:"" help:"Check TASKS.md files against the convention (the CI step)."`
+	Lint     tasksmdLintCmd     `cmd:"" help:"Check TASKS.md files against the convention (the CI step)."`
+	Parse    tasksmdParseCmd    `cmd:"" help:"Print the tasks of TASKS.md files as JSON."`
+	Pick     tasksmdPickCmd     `cmd:"" help:"Choose the next task to work on (and claim it with --claim)."`
+	List     tasksmdListCmd     `cmd:"" help:"List the tasks of the queue, by priority."`
+	Stats    tasksmdStatsCmd    `cmd:"" help:"Count the queue's tasks by priority and state."`
+	Claim    tasksmdClaimCmd    `cmd:"" help:"Mark a task as taken by an agent: (@agent) at its end."`
+	Unclaim  tasksmdUnclaimCmd  `cmd:"" help:"Take an agent's claim off a task."`
+	Complete tasksmdCompleteCmd `cmd:"" help:"Remove a finished task's whole block from its file."`
+	Add      tasksmdAddCmd      `cmd:"" help:"Append a task to its priority section."`
+	Init     tasksmdInitCmd     `cmd:"" help:"Create a TASKS.md at the repository's root."`
+}
+
+// tasksmdDir is the --dir flag of the commands that discover files.
+type tasksmdDir struct {
+	Dir string `help:"Discover TASKS.md files under this directory instead of the git root." placeholder:"DIR" type:"path"`
 }
 
 func (c *tasksmdCmd) Help() string {
@@ -26,7 +45,8 @@ and prompts written for those keep working.
 Examples:
 
     backlog tasksmd lint TASKS.md
-    backlog tasksmd lint --fix .`
+    backlog tasksmd pick --agent claude --claim
+    backlog tasksmd add "Fix the login crash" --priority P1 --tags auth`
 }
 
 type tasksmdLintCmd struct {
@@ -84,4 +104,384 @@ func tasksmdRoot(src config.Source, dir string) (string, error) {
 		return root, nil
 	}
 	return wd, nil
+}
+
+// queue reads every discovered file of the root, each under its shared
+// lock, so that no half-written file is ever read.
+func (a *runner) queue(dir string) (*tasksmd.Queue, string, error) {
+	root, err := tasksmdRoot(a.env.Config, dir)
+	if err != nil {
+		return nil, "", err
+	}
+	paths, err := tasksmd.Discover(root)
+	if err != nil {
+		return nil, "", backlog.Environmentf(err, "cannot look for TASKS.md files under %s: %v", root, err)
+	}
+	q := &tasksmd.Queue{}
+	for _, p := range paths {
+		data, err := atomicfile.Read(a.ctx, filepath.Join(root, filepath.FromSlash(p)))
+		if err != nil {
+			return nil, "", err
+		}
+		q.Files = append(q.Files, tasksmd.Parse(p, data))
+	}
+	return q, root, nil
+}
+
+// editQueue applies an edit to one file of the queue under the file's
+// lock: it finds the file with a first read, then, holding the lock,
+// re-reads that file, applies the edit to the queue as it now is, and
+// replaces the file. Two claimers of one task: the second sees the first's
+// claim and is refused.
+func (a *runner) editQueue(dir string, edit func(q *tasksmd.Queue) (tasksmd.Edit, error)) (tasksmd.Edit, error) {
+	q, root, err := a.queue(dir)
+	if err != nil {
+		return tasksmd.Edit{}, err
+	}
+	first, err := edit(q)
+	if err != nil {
+		return tasksmd.Edit{}, tasksmdError(err)
+	}
+	var done tasksmd.Edit
+	path := filepath.Join(root, filepath.FromSlash(first.Path))
+	_, err = atomicfile.Edit(a.ctx, path, func(old []byte) ([]byte, error) {
+		fresh := &tasksmd.Queue{Files: slices.Clone(q.Files)}
+		for i, f := range fresh.Files {
+			if f.Path == first.Path {
+				fresh.Files[i] = tasksmd.Parse(f.Path, old)
+			}
+		}
+		var err error
+		done, err = edit(fresh)
+		if err == nil && done.Path != first.Path {
+			err = backlog.Conflictf("%s changed while it was edited: try again", first.Path)
+		}
+		return done.Data, err
+	}, atomicfile.Create(0o644))
+	if err != nil {
+		return tasksmd.Edit{}, tasksmdError(err)
+	}
+	return done, nil
+}
+
+// tasksmdError gives an error of the format package its kind in the
+// backlog's terms, for the exit status.
+func tasksmdError(err error) error {
+	var e *tasksmd.Error
+	if !errors.As(err, &e) {
+		return err
+	}
+	switch {
+	case errors.Is(e, tasksmd.ErrNotFound):
+		return backlog.NotFoundf("%s", e.Msg)
+	case errors.Is(e, tasksmd.ErrConflict):
+		return backlog.Conflictf("%s", e.Msg)
+	}
+	return backlog.Invalidf("%s", e.Msg)
+}
+
+type tasksmdParseCmd struct {
+	tasksmdDir
+	Files []string `arg:"" optional:"" help:"Files to read (default: every discovered TASKS.md)." placeholder:"FILE"`
+}
+
+func (c *tasksmdParseCmd) Help() string {
+	return `Prints the tasks as a JSON array of {summary, priority, claimed, metadata,
+subtasks, file, startLine, endLine, rawLines}, as the convention's parser
+does: metadata keys camel-cased (blockedBy), tags, files and blockedBy as
+arrays, lines counted from 1.
+
+Examples:
+
+    backlog tasksmd parse
+    backlog tasksmd parse packages/api/TASKS.md`
+}
+
+func (c *tasksmdParseCmd) Run(a *runner) error {
+	var tasks []*tasksmd.Task
+	if len(c.Files) == 0 {
+		q, _, err := a.queue(c.Dir)
+		if err != nil {
+			return err
+		}
+		tasks = q.Tasks()
+	} else {
+		for _, p := range c.Files {
+			data, err := atomicfile.Read(a.ctx, p)
+			if err != nil {
+				return err
+			}
+			tasks = append(tasks, tasksmd.Parse(filepath.ToSlash(p), data).Tasks...)
+		}
+	}
+	io.WriteString(a.env.Stdout, tasksmd.ParseJSON(tasks))
+	return nil
+}
+
+type tasksmdPickCmd struct {
+	tasksmdDir
+	Agent string `help:"Resume this agent's own claim first; with --claim, claim the pick for it." placeholder:"NAME"`
+	Tags  string `help:"Prefer tasks sharing one of these tags (comma-separated)." placeholder:"A,B"`
+	Claim bool   `help:"Claim the picked task for --agent, in the same locked write."`
+}
+
+func (c *tasksmdPickCmd) Help() string {
+	return `Chooses the next task: the agent's own unblocked claim first; otherwise the
+unclaimed, unblocked tasks (those sharing a --tags tag when any does), by
+priority, then by how many tasks it unblocks, then by tags shared. Nothing
+left prints "No eligible tasks found (all claimed, blocked, or empty
+queue)." and exits 0.
+
+Examples:
+
+    backlog tasksmd pick
+    backlog tasksmd pick --agent claude --tags backend --json
+    backlog tasksmd pick --agent claude --claim`
+}
+
+func (c *tasksmdPickCmd) Run(a *runner) error {
+	if c.Claim && strings.TrimSpace(c.Agent) == "" {
+		return backlog.Invalidf("--claim needs --agent: the name to claim the task for")
+	}
+	opts := tasksmd.PickOptions{Agent: strings.TrimSpace(c.Agent), Tags: splitTags(c.Tags)}
+	q, _, err := a.queue(c.Dir)
+	if err != nil {
+		return err
+	}
+	p := q.Pick(opts)
+	if c.Claim && p != nil && !p.Resumed {
+		// The pick and the claim in one locked write: the queue is
+		// picked again from the file as it is under the lock.
+		_, err := a.editQueue(c.Dir, func(q *tasksmd.Queue) (tasksmd.Edit, error) {
+			p = q.Pick(opts)
+			if p == nil {
+				return tasksmd.Edit{}, backlog.Conflictf("%s", strings.TrimSpace(tasksmd.NoPickText))
+			}
+			return q.Claim(p.Task.Summary, opts.Agent)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	if a.globals.JSON {
+		io.WriteString(a.env.Stdout, tasksmd.PickJSON(p))
+		return nil
+	}
+	io.WriteString(a.env.Stdout, tasksmd.PickText(p))
+	return nil
+}
+
+// splitTags reads a comma-separated tag list.
+func splitTags(s string) []string {
+	var out []string
+	for _, t := range strings.Split(s, ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+type tasksmdListCmd struct {
+	tasksmdDir
+	Priority  string `help:"Only this priority (P0-P3)." placeholder:"P"`
+	Tag       string `help:"Only tasks with this tag." placeholder:"TAG"`
+	Unclaimed bool   `help:"Only tasks no agent has claimed."`
+	Unblocked bool   `help:"Only tasks nothing blocks."`
+}
+
+func (c *tasksmdListCmd) Help() string {
+	return `Lists the queue's tasks by priority, one a line: priority, ID (or -) and
+summary, separated by tabs; --json prints the list_tasks result.
+
+Examples:
+
+    backlog tasksmd list
+    backlog tasksmd list --priority P1 --unclaimed --unblocked
+    backlog tasksmd list --tag backend --json`
+}
+
+func (c *tasksmdListCmd) Run(a *runner) error {
+	q, _, err := a.queue(c.Dir)
+	if err != nil {
+		return err
+	}
+	tasks := q.List(tasksmd.ListOptions{Priority: c.Priority, Tag: c.Tag, Unclaimed: c.Unclaimed, Unblocked: c.Unblocked})
+	if a.globals.JSON {
+		io.WriteString(a.env.Stdout, q.ListJSON(tasks)+"\n")
+		return nil
+	}
+	io.WriteString(a.env.Stdout, tasksmd.ListText(tasks))
+	return nil
+}
+
+type tasksmdStatsCmd struct {
+	tasksmdDir
+}
+
+func (c *tasksmdStatsCmd) Help() string {
+	return `Counts the queue's tasks: by priority, blocked, claimed and available (total
+less blocked and claimed), and the number of files.
+
+Examples:
+
+    backlog tasksmd stats
+    backlog tasksmd stats --json`
+}
+
+func (c *tasksmdStatsCmd) Run(a *runner) error {
+	q, _, err := a.queue(c.Dir)
+	if err != nil {
+		return err
+	}
+	s := q.Stats()
+	if a.globals.JSON {
+		io.WriteString(a.env.Stdout, tasksmd.StatsJSON(s, nil))
+		return nil
+	}
+	io.WriteString(a.env.Stdout, tasksmd.StatsText(s, nil))
+	return nil
+}
+
+type tasksmdClaimCmd struct {
+	tasksmdDir
+	Agent string `help:"The agent taking the task (required)." placeholder:"NAME"`
+	Query string `arg:"" help:"The task: its ID, or words of its summary."`
+}
+
+func (c *tasksmdClaimCmd) Help() string {
+	return `Appends (@agent) to the task's line, under the file's lock: of two agents
+claiming one task at once, exactly one wins. QUERY is an ID (backticks and
+case ignored), else words of the summary (the first task containing them).
+
+Examples:
+
+    backlog tasksmd claim auth-fix --agent claude
+    backlog tasksmd claim "rate limiting" --agent codex`
+}
+
+func (c *tasksmdClaimCmd) Run(a *runner) error {
+	if strings.TrimSpace(c.Agent) == "" {
+		return backlog.Invalidf("claim needs --agent: the name to claim the task for")
+	}
+	return a.printEdit(a.editQueue(c.Dir, func(q *tasksmd.Queue) (tasksmd.Edit, error) { return q.Claim(c.Query, c.Agent) }))
+}
+
+type tasksmdUnclaimCmd struct {
+	tasksmdDir
+	Query string `arg:"" help:"The task: its ID, or words of its summary."`
+}
+
+func (c *tasksmdUnclaimCmd) Help() string {
+	return `Takes the (@agent) claim off a task, so another agent may pick it.
+
+Examples:
+
+    backlog tasksmd unclaim auth-fix`
+}
+
+func (c *tasksmdUnclaimCmd) Run(a *runner) error {
+	return a.printEdit(a.editQueue(c.Dir, func(q *tasksmd.Queue) (tasksmd.Edit, error) { return q.Unclaim(c.Query) }))
+}
+
+type tasksmdCompleteCmd struct {
+	tasksmdDir
+	Query string `arg:"" help:"The task: its ID, or words of its summary."`
+}
+
+func (c *tasksmdCompleteCmd) Help() string {
+	return `Removes a finished task's whole block (its line, metadata, sub-tasks and one
+blank line after it): completed tasks leave the file, history is in git.
+
+Examples:
+
+    backlog tasksmd complete auth-fix`
+}
+
+func (c *tasksmdCompleteCmd) Run(a *runner) error {
+	return a.printEdit(a.editQueue(c.Dir, func(q *tasksmd.Queue) (tasksmd.Edit, error) { return q.Complete(c.Query) }))
+}
+
+type tasksmdAddCmd struct {
+	tasksmdDir
+	Priority   string `help:"P0 (most urgent) to P3; default P2." placeholder:"P"`
+	ID         string `name:"id" help:"A kebab-case ID, for tasks that others wait on." placeholder:"ID"`
+	Tags       string `help:"Comma-separated lower-case tags." placeholder:"A,B"`
+	Details    string `help:"What to do, in more words." placeholder:"TEXT"`
+	Files      string `help:"Files to look at, comma-separated." placeholder:"PATHS"`
+	Acceptance string `help:"When the task is done." placeholder:"TEXT"`
+	BlockedBy  string `name:"blocked-by" help:"IDs of tasks to finish first, comma-separated." placeholder:"IDS"`
+	File       string `help:"The TASKS.md to add to (default: the first discovered)." placeholder:"FILE"`
+	Summary    string `arg:"" help:"The task, in one line."`
+}
+
+func (c *tasksmdAddCmd) Help() string {
+	return `Appends a task at the end of its priority section, creating the section in
+order when it is missing, under the file's lock.
+
+Examples:
+
+    backlog tasksmd add "Add rate limiting" --priority P1 --blocked-by auth-fix
+    backlog tasksmd add "Fix the crash" --id crash-fix --tags auth,backend --file packages/api/TASKS.md`
+}
+
+func (c *tasksmdAddCmd) Run(a *runner) error {
+	spec := tasksmd.TaskSpec{Summary: c.Summary, Priority: c.Priority, ID: c.ID, Tags: c.Tags, Details: c.Details,
+		Files: c.Files, Acceptance: c.Acceptance, BlockedBy: c.BlockedBy}
+	file := filepath.ToSlash(c.File)
+	return a.printEdit(a.editQueue(c.Dir, func(q *tasksmd.Queue) (tasksmd.Edit, error) { return q.Add(file, spec) }))
+}
+
+// printEdit prints an edit's message, the MCP tool's text.
+func (a *runner) printEdit(e tasksmd.Edit, err error) error {
+	if err != nil {
+		return err
+	}
+	if a.globals.JSON {
+		return a.printJSON(map[string]string{"message": e.Message, "file": e.Path})
+	}
+	a.say("%s", e.Message)
+	return nil
+}
+
+// initTemplate is a new TASKS.md: the title and the four sections, which
+// lints clean and gives add a place for every priority.
+const initTemplate = "# Tasks\n\n## P0\n\n## P1\n\n## P2\n\n## P3\n"
+
+type tasksmdInitCmd struct {
+	tasksmdDir
+}
+
+func (c *tasksmdInitCmd) Help() string {
+	return `Creates TASKS.md at the git root (or --dir) with the "# Tasks" title and the
+P0-P3 sections; an existing file is left as it is.
+
+Examples:
+
+    backlog tasksmd init`
+}
+
+func (c *tasksmdInitCmd) Run(a *runner) error {
+	root, err := tasksmdRoot(a.env.Config, c.Dir)
+	if err != nil {
+		return err
+	}
+	path := filepath.Join(root, "TASKS.md")
+	created := false
+	_, err = atomicfile.Edit(a.ctx, path, func(old []byte) ([]byte, error) {
+		if len(old) > 0 {
+			return old, nil
+		}
+		created = true
+		return []byte(initTemplate), nil
+	}, atomicfile.Create(0o644))
+	if err != nil {
+		return err
+	}
+	if !created {
+		a.say("TASKS.md already exists at %s.", path)
+		return nil
+	}
+	a.say("Created %s.", path)
+	return nil
 }
