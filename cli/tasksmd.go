@@ -1,18 +1,16 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	backlog "github.com/agent-backlog/backlog"
 
-	"github.com/agent-backlog/backlog/config"
 	"github.com/agent-backlog/backlog/internal/atomicfile"
 	"github.com/agent-backlog/backlog/tasksmd"
+	"github.com/agent-backlog/backlog/tasksmd/workspace"
 )
 
 // tasksmdCmd groups the commands over TASKS.md files: the convention's
@@ -90,94 +88,32 @@ type exitStatus int
 
 func (e exitStatus) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
 
-// tasksmdRoot is where discovery starts: --dir, else the git root of the
-// working directory, else the working directory.
-func tasksmdRoot(src config.Source, dir string) (string, error) {
-	if dir != "" {
-		return filepath.Abs(dir)
-	}
-	wd, err := src.Getwd()
+// workspace is the tree of TASKS.md files a command works on: --dir, else
+// the git root of the working directory, else the working directory.
+func (a *runner) workspace(dir string) (*workspace.Workspace, error) {
+	wd, err := a.env.Config.Getwd()
 	if err != nil {
-		return "", fmt.Errorf("cannot find the working directory: %w", err)
+		return nil, fmt.Errorf("cannot find the working directory: %w", err)
 	}
-	if root, ok := config.FindGitRoot(wd); ok {
-		return root, nil
-	}
-	return wd, nil
+	return workspace.Find(dir, wd)
 }
 
-// queue reads every discovered file of the root, each under its shared
-// lock, so that no half-written file is ever read.
-func (a *runner) queue(dir string) (*tasksmd.Queue, string, error) {
-	root, err := tasksmdRoot(a.env.Config, dir)
+// queue reads every TASKS.md of the workspace.
+func (a *runner) queue(dir string) (*tasksmd.Queue, error) {
+	w, err := a.workspace(dir)
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
-	paths, err := tasksmd.Discover(root)
-	if err != nil {
-		return nil, "", backlog.Environmentf(err, "cannot look for TASKS.md files under %s: %v", root, err)
-	}
-	q := &tasksmd.Queue{}
-	for _, p := range paths {
-		data, err := atomicfile.Read(a.ctx, filepath.Join(root, filepath.FromSlash(p)))
-		if err != nil {
-			return nil, "", err
-		}
-		q.Files = append(q.Files, tasksmd.Parse(p, data))
-	}
-	return q, root, nil
+	return w.Load(a.ctx)
 }
 
-// editQueue applies an edit to one file of the queue under the file's
-// lock: it finds the file with a first read, then, holding the lock,
-// re-reads that file, applies the edit to the queue as it now is, and
-// replaces the file. Two claimers of one task: the second sees the first's
-// claim and is refused.
+// editQueue applies an edit to the workspace under the file's lock.
 func (a *runner) editQueue(dir string, edit func(q *tasksmd.Queue) (tasksmd.Edit, error)) (tasksmd.Edit, error) {
-	q, root, err := a.queue(dir)
+	w, err := a.workspace(dir)
 	if err != nil {
 		return tasksmd.Edit{}, err
 	}
-	first, err := edit(q)
-	if err != nil {
-		return tasksmd.Edit{}, tasksmdError(err)
-	}
-	var done tasksmd.Edit
-	path := filepath.Join(root, filepath.FromSlash(first.Path))
-	_, err = atomicfile.Edit(a.ctx, path, func(old []byte) ([]byte, error) {
-		fresh := &tasksmd.Queue{Files: slices.Clone(q.Files)}
-		for i, f := range fresh.Files {
-			if f.Path == first.Path {
-				fresh.Files[i] = tasksmd.Parse(f.Path, old)
-			}
-		}
-		var err error
-		done, err = edit(fresh)
-		if err == nil && done.Path != first.Path {
-			err = backlog.Conflictf("%s changed while it was edited: try again", first.Path)
-		}
-		return done.Data, err
-	}, atomicfile.Create(0o644))
-	if err != nil {
-		return tasksmd.Edit{}, tasksmdError(err)
-	}
-	return done, nil
-}
-
-// tasksmdError gives an error of the format package its kind in the
-// backlog's terms, for the exit status.
-func tasksmdError(err error) error {
-	var e *tasksmd.Error
-	if !errors.As(err, &e) {
-		return err
-	}
-	switch {
-	case errors.Is(e, tasksmd.ErrNotFound):
-		return backlog.NotFoundf("%s", e.Msg)
-	case errors.Is(e, tasksmd.ErrConflict):
-		return backlog.Conflictf("%s", e.Msg)
-	}
-	return backlog.Invalidf("%s", e.Msg)
+	return w.Edit(a.ctx, edit)
 }
 
 type tasksmdParseCmd struct {
@@ -200,7 +136,7 @@ Examples:
 func (c *tasksmdParseCmd) Run(a *runner) error {
 	var tasks []*tasksmd.Task
 	if len(c.Files) == 0 {
-		q, _, err := a.queue(c.Dir)
+		q, err := a.queue(c.Dir)
 		if err != nil {
 			return err
 		}
@@ -244,7 +180,7 @@ func (c *tasksmdPickCmd) Run(a *runner) error {
 		return backlog.Invalidf("--claim needs --agent: the name to claim the task for")
 	}
 	opts := tasksmd.PickOptions{Agent: strings.TrimSpace(c.Agent), Tags: splitTags(c.Tags)}
-	q, _, err := a.queue(c.Dir)
+	q, err := a.queue(c.Dir)
 	if err != nil {
 		return err
 	}
@@ -302,7 +238,7 @@ Examples:
 }
 
 func (c *tasksmdListCmd) Run(a *runner) error {
-	q, _, err := a.queue(c.Dir)
+	q, err := a.queue(c.Dir)
 	if err != nil {
 		return err
 	}
@@ -330,7 +266,7 @@ Examples:
 }
 
 func (c *tasksmdStatsCmd) Run(a *runner) error {
-	q, _, err := a.queue(c.Dir)
+	q, err := a.queue(c.Dir)
 	if err != nil {
 		return err
 	}
@@ -444,10 +380,6 @@ func (a *runner) printEdit(e tasksmd.Edit, err error) error {
 	return nil
 }
 
-// initTemplate is a new TASKS.md: the title and the four sections, which
-// lints clean and gives add a place for every priority.
-const initTemplate = "# Tasks\n\n## P0\n\n## P1\n\n## P2\n\n## P3\n"
-
 type tasksmdInitCmd struct {
 	tasksmdDir
 }
@@ -462,19 +394,11 @@ Examples:
 }
 
 func (c *tasksmdInitCmd) Run(a *runner) error {
-	root, err := tasksmdRoot(a.env.Config, c.Dir)
+	w, err := a.workspace(c.Dir)
 	if err != nil {
 		return err
 	}
-	path := filepath.Join(root, "TASKS.md")
-	created := false
-	_, err = atomicfile.Edit(a.ctx, path, func(old []byte) ([]byte, error) {
-		if len(old) > 0 {
-			return old, nil
-		}
-		created = true
-		return []byte(initTemplate), nil
-	}, atomicfile.Create(0o644))
+	path, created, err := w.Init(a.ctx)
 	if err != nil {
 		return err
 	}
