@@ -4,6 +4,7 @@
 //
 //	go run ./bench            # 100,000 tasks
 //	go run ./bench -n 20000   # a smaller store, for a quick look
+//	go run ./bench -tasksmd   # only the TASKS.md commands (5,000 tasks, 20 files)
 //
 // Timings are medians over repeated runs; the machine may be shared, so
 // compare ratios between runs rather than trusting one figure.
@@ -34,8 +35,13 @@ func main() {
 	n := flag.Int("n", 100_000, "tasks in the store")
 	runs := flag.Int("runs", 21, "repetitions of each timed query")
 	keep := flag.String("dir", "", "keep the store in this directory (default: a temporary one)")
+	onlyTasksmd := flag.Bool("tasksmd", false, "only the TASKS.md figures (no store is built)")
 	flag.Parse()
-	if err := run(*n, *runs, *keep); err != nil {
+	do := run
+	if *onlyTasksmd {
+		do = runTasksmd
+	}
+	if err := do(*n, *runs, *keep); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -167,11 +173,42 @@ func run(n, runs int, keep string) error {
 	add("CLI `backlog count`, whole process", median(walls), 20*time.Millisecond)
 	figs = append(figs, figure{"CLI `backlog count`, peak memory", float64(peak) / 1024, "MiB", 60})
 
-	fmt.Printf("%-44s %12s %10s %7s\n", "figure", "measured", "target", "ratio")
-	for _, f := range figs {
-		fmt.Printf("%-44s %9.2f %-2s %7.0f %-2s %7.2f\n", f.name, f.value, f.unit, f.target, f.unit, f.value/f.target)
+	tfigs, err := tasksmdFigures(bin, dir, runs)
+	if err != nil {
+		return err
 	}
+	printFigures(append(figs, tfigs...))
 	return nil
+}
+
+// runTasksmd is `bench -tasksmd`: the TASKS.md figures alone.
+func runTasksmd(_, runs int, keep string) error {
+	dir := keep
+	if dir == "" {
+		var err error
+		if dir, err = os.MkdirTemp("", "backlog-bench-"); err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+	}
+	bin, err := buildCLI(dir)
+	if err != nil {
+		return err
+	}
+	figs, err := tasksmdFigures(bin, dir, runs)
+	if err != nil {
+		return err
+	}
+	printFigures(figs)
+	return nil
+}
+
+// printFigures prints the table of figures, targets and ratios.
+func printFigures(figs []figure) {
+	fmt.Printf("%-50s %12s %10s %7s\n", "figure", "measured", "target", "ratio")
+	for _, f := range figs {
+		fmt.Printf("%-50s %9.2f %-2s %7.0f %-2s %7.2f\n", f.name, f.value, f.unit, f.target, f.unit, f.value/f.target)
+	}
 }
 
 // fill imports n tasks in batches, shaped like a backlog that has grown to
