@@ -25,11 +25,16 @@ type jsonNull struct{}
 
 // writeJSON writes v as JSON.stringify(v, null, indent) does (indent 0:
 // compact).
+// jsonSpaces is indentation to slice from (no allocation per line).
+const jsonSpaces = "                                "
+
 func writeJSON(b *strings.Builder, v jsonValue, indent, depth int) {
 	nl := func(d int) {
 		if indent > 0 {
 			b.WriteByte('\n')
-			b.WriteString(strings.Repeat(" ", indent*d))
+			for n := indent * d; n > 0; n -= len(jsonSpaces) {
+				b.WriteString(jsonSpaces[:min(n, len(jsonSpaces))])
+			}
 		}
 	}
 	switch v := v.(type) {
@@ -92,9 +97,26 @@ func writeJSON(b *strings.Builder, v jsonValue, indent, depth int) {
 // become U+FFFD, as Node's UTF-8 decoding of the file would make them.
 func writeJSONString(b *strings.Builder, s string) {
 	b.WriteByte('"')
+	// Runs of bytes that need no escaping (printable ASCII, valid UTF-8)
+	// are copied whole: parse's output is mostly such text.
+	start := 0
 	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
+		c := s[i]
+		if c >= 0x20 && c < utf8.RuneSelf && c != '"' && c != '\\' {
+			i++
+			continue
+		}
+		r, size := rune(c), 1
+		if c >= utf8.RuneSelf {
+			r, size = utf8.DecodeRuneInString(s[i:])
+			if r != utf8.RuneError || size != 1 {
+				i += size
+				continue
+			}
+		}
+		b.WriteString(s[start:i])
 		i += size
+		start = i
 		switch {
 		case r == '"':
 			b.WriteString(`\"`)
@@ -115,9 +137,11 @@ func writeJSONString(b *strings.Builder, s string) {
 			b.WriteByte("0123456789abcdef"[r>>4])
 			b.WriteByte("0123456789abcdef"[r&15])
 		default:
+			// An invalid byte: U+FFFD, as before.
 			b.WriteRune(r)
 		}
 	}
+	b.WriteString(s[start:])
 	b.WriteByte('"')
 }
 
