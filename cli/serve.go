@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/agent-backlog/backlog/store"
+	"github.com/agent-backlog/backlog/tasksmd/workspace"
 )
 
 // ServeRequest is what `backlog serve` hands to the MCP server that main
@@ -14,6 +15,13 @@ import (
 type ServeRequest struct {
 	// HTTP is the address for streamable HTTP; empty means stdio.
 	HTTP string
+	// TasksMD adds the tasksmd toolset (the tasks-mcp tools over the
+	// TASKS.md files of TasksMDRoot).
+	TasksMD bool
+	// TasksMDRoot is the git root of the working directory (else the
+	// working directory): where the tasksmd tools look for TASKS.md files
+	// unless TASKS_MCP_DIR says otherwise.
+	TasksMDRoot string
 	// Open opens the backlog's store; the server calls it on first use.
 	Open   func(ctx context.Context) (store.Store, error)
 	Clock  func() time.Time
@@ -25,7 +33,8 @@ type ServeRequest struct {
 
 // serveCmd runs the MCP server.
 type serveCmd struct {
-	HTTP string `name:"http" help:"Serve streamable HTTP on ADDR (e.g. 127.0.0.1:7411) instead of stdio. A bearer token (BACKLOG_HTTP_TOKEN, or one generated and printed once) is required unless ADDR is loopback." placeholder:"ADDR"`
+	HTTP    string `name:"http" help:"Serve streamable HTTP on ADDR (e.g. 127.0.0.1:7411) instead of stdio. A bearer token (BACKLOG_HTTP_TOKEN, or one generated and printed once) is required unless ADDR is loopback." placeholder:"ADDR"`
+	TasksMD bool   `name:"tasksmd" help:"Also serve the tasks-mcp tools (list_tasks, pick_task, claim_task, unclaim_task, complete_task, add_task) over the TASKS.md files of the git root, or of TASKS_MCP_DIR."`
 }
 
 func (c *serveCmd) Help() string {
@@ -33,15 +42,28 @@ func (c *serveCmd) Help() string {
 
 Examples:
   claude mcp add backlog -- backlog serve
+  claude mcp add tasks -- backlog serve --tasksmd
   BACKLOG_HTTP_TOKEN=$(openssl rand -hex 16) backlog serve --http 0.0.0.0:7411
 
 With --http the same tools are served over streamable HTTP at /mcp, for
 agents on other machines. The store is opened on the first tool call, so
-starting the server costs nothing. Settings: BACKLOG_AGENT_ID (default: the
-client's name), BACKLOG_TOOLSETS (core,docs,archive,agents), BACKLOG_READ_ONLY,
-BACKLOG_LOG (debug|info|warn|error, on stderr), BACKLOG_HTTP_TOKEN (16
-characters or more off loopback), BACKLOG_HTTP_ORIGINS, BACKLOG_BUSY_TIMEOUT
-(how long a write waits for another process, default 10s).`
+starting the server costs nothing.
+
+With --tasksmd (or tasksmd in BACKLOG_TOOLSETS) the server also has the
+tools of tasks-mcp, with its argument names and result texts, over every
+TASKS.md under the git root (or TASKS_MCP_DIR): an MCP config that spawned
+"npx tasks-mcp" can spawn "backlog serve --tasksmd" instead. Each edit locks
+the file, re-reads it and replaces it whole, so of two agents claiming one
+task exactly one wins. These tools never open the backlog;
+BACKLOG_TOOLSETS=tasksmd serves them alone.
+
+Settings: BACKLOG_AGENT_ID (default: the client's name), BACKLOG_TOOLSETS
+(core,docs,archive,agents by default; tasksmd only when named),
+BACKLOG_READ_ONLY, BACKLOG_LOG (debug|info|warn|error, on stderr),
+BACKLOG_HTTP_TOKEN (16 characters or more off loopback),
+BACKLOG_HTTP_ORIGINS, BACKLOG_BUSY_TIMEOUT (how long a write waits for
+another process, default 10s), TASKS_MCP_DIR (where the tasksmd tools look
+for TASKS.md files).`
 }
 
 func (c *serveCmd) Run(a *runner) error {
@@ -57,8 +79,16 @@ func (c *serveCmd) Run(a *runner) error {
 		return err
 	}
 	open := func(ctx context.Context) (store.Store, error) { return openBacklog(ctx, a.env, cfg, true) }
+	wd, err := a.env.Config.Getwd()
+	if err != nil {
+		return fmt.Errorf("cannot find the working directory: %w", err)
+	}
+	w, err := workspace.Find("", wd)
+	if err != nil {
+		return err
+	}
 	return a.env.Serve(a.ctx, ServeRequest{
-		HTTP: c.HTTP, Open: open, Clock: clock, Getenv: a.env.Config.Getenv,
+		HTTP: c.HTTP, TasksMD: c.TasksMD, TasksMDRoot: w.Root, Open: open, Clock: clock, Getenv: a.env.Config.Getenv,
 		Stdin: a.env.Stdin, Stdout: a.env.Stdout, Stderr: a.env.Stderr,
 	})
 }

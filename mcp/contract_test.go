@@ -223,7 +223,7 @@ func TestOptionsFromEnv(t *testing.T) {
 		t.Errorf("options: %+v", o)
 	}
 	for _, c := range []struct{ key, value, want string }{
-		{"BACKLOG_TOOLSETS", "core,web", `BACKLOG_TOOLSETS: unknown toolset "web": use core, docs, archive, agents or all`},
+		{"BACKLOG_TOOLSETS", "core,web", `BACKLOG_TOOLSETS: unknown toolset "web": use core, docs, archive, agents, tasksmd or all`},
 		{"BACKLOG_READ_ONLY", "maybe", `BACKLOG_READ_ONLY must be true or false, got "maybe"`},
 		{"BACKLOG_LOG", "loud", `BACKLOG_LOG must be debug, info, warn or error, got "loud"`},
 	} {

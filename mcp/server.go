@@ -33,8 +33,10 @@ import (
 	"github.com/agent-backlog/backlog/store"
 )
 
-// Toolsets are the groups of tools BACKLOG_TOOLSETS chooses from.
-var Toolsets = []string{"core", "docs", "archive", "agents"}
+// Toolsets are the groups of tools BACKLOG_TOOLSETS chooses from. All but
+// TasksMDToolset are served by default and by "all"; that one only when
+// named.
+var Toolsets = []string{"core", "docs", "archive", "agents", TasksMDToolset}
 
 // Options configure a Server. The zero value serves every tool, writes as the
 // client's name, and logs warnings and errors to stderr.
@@ -43,8 +45,13 @@ type Options struct {
 	// Empty means the name the client gives in its clientInfo, else "mcp".
 	Agent string
 	// Toolsets limits the tools to these groups (BACKLOG_TOOLSETS); empty
-	// means all of Toolsets.
+	// means all of Toolsets but TasksMDToolset, which is served only when
+	// named (WithTasksMD adds it).
 	Toolsets []string
+	// TasksMDDir is the directory whose TASKS.md files the tasksmd tools
+	// serve (TASKS_MCP_DIR); empty means the git root of the working
+	// directory, else the working directory.
+	TasksMDDir string
 	// ReadOnly serves only the tools that change nothing (BACKLOG_READ_ONLY).
 	ReadOnly bool
 	// Clock is the engine's clock; nil means time.Now. The caller sets it
@@ -86,8 +93,9 @@ type Options struct {
 
 // OptionsFromEnv reads the options from the environment: BACKLOG_AGENT_ID,
 // BACKLOG_TOOLSETS, BACKLOG_READ_ONLY, BACKLOG_LOG
-// (debug|info|warn|error, default warn), BACKLOG_HTTP_TOKEN and
-// BACKLOG_HTTP_ORIGINS. A value that cannot be read is an error naming it.
+// (debug|info|warn|error, default warn), BACKLOG_HTTP_TOKEN,
+// BACKLOG_HTTP_ORIGINS and TASKS_MCP_DIR. A value that cannot be read is
+// an error naming it.
 func OptionsFromEnv(getenv func(string) string) (Options, error) {
 	env := func(k string) string { return strings.TrimSpace(getenv(k)) }
 	var o Options
@@ -117,6 +125,7 @@ func OptionsFromEnv(getenv func(string) string) (Options, error) {
 	if v := env("BACKLOG_HTTP_ORIGINS"); v != "" {
 		o.AllowedOrigins = splitComma(v)
 	}
+	o.TasksMDDir = env("TASKS_MCP_DIR")
 	return o, nil
 }
 
@@ -209,6 +218,7 @@ func NewServer(open func(context.Context) (store.Store, error), opts Options) *S
 			s.sdk.AddTool(t.sdkTool(), s.handler(t))
 		}
 	}
+	s.addTasksMD()
 	s.addPrompts()
 	s.addResources()
 	return s

@@ -17,6 +17,12 @@ func serve(ctx context.Context, r cli.ServeRequest) error {
 		return err
 	}
 	opts.Clock, opts.Version, opts.Stderr = r.Clock, version, r.Stderr
+	if r.TasksMD {
+		opts.Toolsets = mcp.WithTasksMD(opts.Toolsets)
+	}
+	if opts.TasksMDDir == "" {
+		opts.TasksMDDir = r.TasksMDRoot
+	}
 	srv := mcp.NewServer(r.Open, opts)
 	defer srv.Close()
 	if r.HTTP != "" {
