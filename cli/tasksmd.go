@@ -266,16 +266,26 @@ Examples:
 }
 
 func (c *tasksmdStatsCmd) Run(a *runner) error {
-	q, err := a.queue(c.Dir)
+	w, err := a.workspace(c.Dir)
+	if err != nil {
+		return err
+	}
+	q, err := w.Load(a.ctx)
 	if err != nil {
 		return err
 	}
 	s := q.Stats()
+	// Completed tasks from the files' git history (tasksmd_git.go); nil
+	// outside a repository.
+	th, err := a.tasksmdThroughput(w.Root)
+	if err != nil {
+		return err
+	}
 	if a.globals.JSON {
-		io.WriteString(a.env.Stdout, tasksmd.StatsJSON(s, nil))
+		io.WriteString(a.env.Stdout, tasksmd.StatsJSON(s, th))
 		return nil
 	}
-	io.WriteString(a.env.Stdout, tasksmd.StatsText(s, nil))
+	io.WriteString(a.env.Stdout, tasksmd.StatsText(s, th))
 	return nil
 }
 
