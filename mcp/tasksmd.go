@@ -164,7 +164,7 @@ func (s *Server) mdHandler(t *mdTool) sdk.ToolHandler {
 			return nil, &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: perr.msg}
 		case err != nil:
 			var mdErr *tasksmd.Error
-			if !isUserError(err) && !errors.As(err, &mdErr) {
+			if !isUserError(err) && !errors.As(err, &mdErr) { // an environment failure
 				s.log.Warn("tool failed", "tool", t.name, "error", err)
 			}
 			return errorResult(err), nil
@@ -208,20 +208,11 @@ func queryArg(a argv) (string, error) {
 	return q, nil
 }
 
-// edit applies an edit under the file's lock and returns its message. A
-// refusal of the format package comes back with its exact sentence.
+// edit applies an edit under the file's lock and returns its message; a
+// refusal keeps the format package's sentence whole.
 func edit(ctx context.Context, w *workspace.Workspace, fn func(q *tasksmd.Queue) (tasksmd.Edit, error)) (string, error) {
-	var refused *tasksmd.Error
-	e, err := w.Edit(ctx, func(q *tasksmd.Queue) (tasksmd.Edit, error) {
-		e, err := fn(q)
-		refused = nil
-		errors.As(err, &refused)
-		return e, err
-	})
+	e, err := w.Edit(ctx, fn)
 	if err != nil {
-		if refused != nil {
-			return "", refused
-		}
 		return "", err
 	}
 	return e.Message, nil
