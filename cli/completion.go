@@ -17,6 +17,7 @@ type completionCmd struct {
 func (c *completionCmd) Help() string {
 	return `Prints a completion script for the shell. It completes subcommands, flags,
 ids (with descriptions where the shell shows them), attribute names,
+the tasksmd subcommands and their flags, files for tasksmd lint and parse,
 projects after project:, tags after + and -, and a few values (priority:,
 status:, dates, recur:), asking backlog itself for the backlog's names.
 
@@ -52,6 +53,12 @@ func (c *completionCmd) Run(a *runner) error {
 		described = append(described, "'"+s[0]+":"+s[1]+"'")
 	}
 	flags := commandFlags(a.model)
+	tsubs := tasksmdSubcommands(a.model)
+	var tnames []string
+	for _, t := range tsubs {
+		tnames = append(tnames, t.name)
+	}
+	tlist := strings.Join(tnames, " ")
 	var script string
 	switch c.Shell {
 	case "bash":
@@ -59,32 +66,59 @@ func (c *completionCmd) Run(a *runner) error {
 		for _, s := range subcommands {
 			b.WriteString("        " + s[0] + ") echo '" + flagNames(flags[s[0]]) + "' ;;\n")
 		}
+		for _, t := range tsubs {
+			b.WriteString("        tasksmd-" + t.name + ") echo '" + flagNames(t.flags) + "' ;;\n")
+		}
 		script = strings.ReplaceAll(bashCompletion, "@COMMANDS@", strings.Join(names, " "))
 		script = strings.ReplaceAll(script, "@FLAGS@\n", b.String())
+		script = strings.ReplaceAll(script, "@TASKSMD@", tlist)
+		script = strings.ReplaceAll(script, "@TASKSMDALT@", strings.Join(tnames, "|"))
 	case "zsh":
 		var b strings.Builder
 		for _, s := range subcommands {
 			b.WriteString("    " + s[0] + ") flags=(" + flagNames(flags[s[0]]) + ") ;;\n")
 		}
+		var tb strings.Builder
+		for _, t := range tsubs {
+			tb.WriteString("        " + t.name + ") flags=(" + flagNames(t.flags) + ") ;;\n")
+		}
+		var td []string
+		for _, t := range tsubs {
+			td = append(td, "'"+t.name+":"+zshDescription(t.help)+"'")
+		}
 		script = strings.ReplaceAll(zshCompletion, "@COMMANDS@", strings.Join(described, "\n    "))
 		script = strings.ReplaceAll(script, "@FLAGS@\n", b.String())
+		script = strings.ReplaceAll(script, "@TASKSMDFLAGS@\n", tb.String())
+		script = strings.ReplaceAll(script, "@TASKSMD@", strings.Join(td, " "))
 	case "fish":
 		var b strings.Builder
 		for _, s := range subcommands {
 			b.WriteString("complete -c backlog -n __fish_use_subcommand -a " + s[0] + " -d '" + s[1] + "'\n")
 		}
 		for _, s := range subcommands {
+			if s[0] == "tasksmd" {
+				continue // each of its subcommands has its own flags, below
+			}
 			for _, f := range flags[s[0]] {
 				if f.global {
 					continue
 				}
-				b.WriteString("complete -c backlog -n '__fish_seen_subcommand_from " + s[0] + "' -l " + f.name)
-				if f.value {
-					b.WriteString(" -r")
-				}
-				b.WriteString(" -d '" + strings.ReplaceAll(f.help, "'", `\'`) + "'\n")
+				b.WriteString(fishFlag("'__fish_seen_subcommand_from "+s[0]+"'", f))
 			}
 		}
+		inTasksmd := "__fish_seen_subcommand_from tasksmd tasks"
+		for _, t := range tsubs {
+			b.WriteString("complete -c backlog -n '" + inTasksmd + "; and not __fish_seen_subcommand_from " + tlist +
+				"' -a " + t.name + " -d " + fishQuote(t.help) + "\n")
+		}
+		for _, t := range tsubs {
+			for _, f := range t.flags {
+				if !f.global {
+					b.WriteString(fishFlag("'"+inTasksmd+"; and __fish_seen_subcommand_from "+t.name+"'", f))
+				}
+			}
+		}
+		b.WriteString("complete -c backlog -n '" + inTasksmd + "; and __fish_seen_subcommand_from lint parse' -F\n")
 		script = strings.ReplaceAll(fishCompletion, "@COMMANDS@\n", b.String())
 	case "":
 		return backlog.Invalidf("completion needs a shell: backlog completion bash, zsh or fish")
@@ -93,6 +127,67 @@ func (c *completionCmd) Run(a *runner) error {
 	}
 	_, err := io.WriteString(a.env.Stdout, script)
 	return err
+}
+
+// fishFlag is the fish line that completes the flag f under the condition.
+func fishFlag(cond string, f flag) string {
+	line := "complete -c backlog -n " + cond + " -l " + f.name
+	if f.value {
+		line += " -r"
+	}
+	return line + " -d " + fishQuote(f.help) + "\n"
+}
+
+// fishQuote quotes s for fish, in single quotes.
+func fishQuote(s string) string {
+	return "'" + strings.NewReplacer(`\`, `\\`, "'", `\'`).Replace(s) + "'"
+}
+
+// zshDescription makes s safe inside a single-quoted 'name:description'
+// of _describe.
+func zshDescription(s string) string {
+	return strings.NewReplacer("'", "", ":", `\:`).Replace(strings.TrimSuffix(s, "."))
+}
+
+// tasksmdSub is a subcommand of `backlog tasksmd` as the completion
+// scripts offer it.
+type tasksmdSub struct {
+	name, help string
+	flags      []flag
+}
+
+// tasksmdSubcommands lists tasksmd's subcommands with their own flags, from
+// the grammar, so that a new one (import, export, sync) is completed
+// without anyone remembering to add it here.
+func tasksmdSubcommands(app *kong.Application) []tasksmdSub {
+	if app == nil {
+		return nil
+	}
+	global := map[string]bool{}
+	for _, f := range app.Flags {
+		global[f.Name] = true
+	}
+	var out []tasksmdSub
+	for _, c := range app.Children {
+		if c.Name != "tasksmd" {
+			continue
+		}
+		for _, sub := range c.Children {
+			if sub.Hidden {
+				continue
+			}
+			t := tasksmdSub{name: sub.Name, help: sub.Help}
+			for _, group := range sub.AllFlags(true) {
+				for _, f := range group {
+					if !slices.ContainsFunc(t.flags, func(x flag) bool { return x.name == f.Name }) {
+						t.flags = append(t.flags, flag{name: f.Name, help: f.Help, value: !f.IsBool(), global: global[f.Name]})
+					}
+				}
+			}
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 // flag is a command's flag as the completion scripts offer it.
@@ -166,6 +261,18 @@ _backlog() {
             completion) cands=($(compgen -W "bash zsh fish" -- "$cur")) ;;
             import) cands=($(compgen -f -- "$cur")) ;;
             where|undo|projects|tags|calc) cands=($(compgen -W "--json --help" -- "$cur")) ;;
+            tasksmd|tasks)
+                local sub="${COMP_WORDS[i+1]}" prev="${COMP_WORDS[COMP_CWORD-1]}"
+                if ((COMP_CWORD == i + 1)) || [[ "$sub" != @(@TASKSMDALT@) ]]; then
+                    cands=($(compgen -W "@TASKSMD@" -- "$cur"))
+                elif [[ "$cur" == --* ]]; then
+                    cands=($(compgen -W "$(_backlog_flags "tasksmd-$sub")" -- "$cur"))
+                elif [[ "$prev" == --dir ]]; then
+                    cands=($(compgen -d -- "$cur"))
+                elif [[ "$prev" == --file || "$sub" == @(lint|parse) ]]; then
+                    cands=($(compgen -f -- "$cur"))
+                fi
+                ;;
             *)
                 if [[ "$cmd" == doc && "${COMP_WORDS[2]}" != @(write|read|edit|delete) ]]; then
                     cands=($(compgen -W "write read edit delete" -- "$cur"))
@@ -213,6 +320,23 @@ _backlog() {
     import) _files; return ;;
     doc)
       if (( CURRENT == 3 )); then compadd write read edit delete; return; fi ;;
+    tasksmd|tasks)
+      if (( CURRENT == 3 )); then
+        local -a subs
+        subs=(@TASKSMD@)
+        _describe -t commands 'tasksmd command' subs
+      elif [[ $cur == --* ]]; then
+        local -a flags
+        case ${words[3]} in
+@TASKSMDFLAGS@
+        esac
+        compadd -- $flags
+      elif [[ ${words[CURRENT-1]} == --dir ]]; then
+        _files -/
+      elif [[ ${words[CURRENT-1]} == --file || ${words[3]} == (lint|parse) ]]; then
+        _files
+      fi
+      return ;;
   esac
   if [[ $cur == --* ]]; then
     local -a flags
@@ -245,6 +369,6 @@ complete -c backlog -l data -r -F -d 'The backlog directory'
 complete -c backlog -n '__fish_seen_subcommand_from completion' -a 'bash zsh fish'
 complete -c backlog -n '__fish_seen_subcommand_from import' -F
 complete -c backlog -n '__fish_seen_subcommand_from doc; and not __fish_seen_subcommand_from write read edit delete' -a 'write read edit delete'
-complete -c backlog -n 'not __fish_use_subcommand; and not __fish_seen_subcommand_from completion import where undo projects tags calc' -a '(backlog _complete ids 2>/dev/null)'
-complete -c backlog -n 'not __fish_use_subcommand; and not __fish_seen_subcommand_from completion import where undo projects tags calc' -a '(backlog _complete word (commandline -ct) 2>/dev/null)'
+complete -c backlog -n 'not __fish_use_subcommand; and not __fish_seen_subcommand_from completion import where undo projects tags calc tasksmd tasks' -a '(backlog _complete ids 2>/dev/null)'
+complete -c backlog -n 'not __fish_use_subcommand; and not __fish_seen_subcommand_from completion import where undo projects tags calc tasksmd tasks' -a '(backlog _complete word (commandline -ct) 2>/dev/null)'
 `
