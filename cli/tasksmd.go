@@ -27,6 +27,8 @@ type tasksmdCmd struct {
 	Complete tasksmdCompleteCmd `cmd:"" help:"Remove a finished task's whole block from its file."`
 	Add      tasksmdAddCmd      `cmd:"" help:"Append a task to its priority section."`
 	Init     tasksmdInitCmd     `cmd:"" help:"Create a TASKS.md at the repository's root."`
+	Import   tasksmdImportCmd   `cmd:"" help:"Read the TASKS.md files into the backlog (all or nothing)."`
+	Export   tasksmdExportCmd   `cmd:"" help:"Write the backlog's pending tasks back into the TASKS.md files."`
 }
 
 // tasksmdDir is the --dir flag of the commands that discover files.

@@ -199,12 +199,12 @@ func checkClashes(q *tasksmd.Queue, snap *snapshot) error {
 	}
 	for _, t := range q.Tasks() {
 		if have, ok := ids[t.ID()]; ok && t.ID() != "" {
-			return backlog.Conflictf("%s:%d: ID '%s' is already task %d in the backlog (%q); rename one, or run backlog tasksmd sync to bring the file and the backlog in step", t.File, fieldLine(t, "id"), t.ID(), have.ID, have.Description)
+			return backlog.Invalidf("%s:%d: ID '%s' is already task %d in the backlog (%q); rename one of the two", t.File, fieldLine(t, "id"), t.ID(), have.ID, have.Description)
 		}
 	}
 	for _, f := range q.Files {
 		if n := fromFile[f.Path]; n > 0 {
-			return backlog.Conflictf("%s:1: the backlog already holds %d pending task%s imported from this file; run backlog tasksmd sync to bring the two in step", f.Path, n, plural(n))
+			return backlog.Invalidf("%s:1: the backlog already holds %d pending task%s imported from this file; backlog tasksmd export writes them back to it", f.Path, n, plural(n))
 		}
 	}
 	return nil
@@ -253,7 +253,7 @@ func checkCycles(q *tasksmd.Queue) error {
 		}
 		if c := visit(t); c != nil {
 			first := byID[c[0]]
-			return backlog.Conflictf("%s:%d: blockers form a cycle (%s), so none of these tasks could ever start; remove one **Blocked by** entry", first.File, fieldLine(first, "blockedby"), strings.Join(c, " → "))
+			return backlog.Invalidf("%s:%d: blockers form a cycle (%s), so none of these tasks could ever start; remove one **Blocked by** entry", first.File, fieldLine(first, "blockedby"), strings.Join(c, " → "))
 		}
 	}
 	return nil
