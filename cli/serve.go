@@ -20,7 +20,8 @@ type ServeRequest struct {
 	TasksMD bool
 	// TasksMDRoot is the git root of the working directory (else the
 	// working directory): where the tasksmd tools look for TASKS.md files
-	// unless TASKS_MCP_DIR says otherwise.
+	// unless TASKS_MCP_DIR says otherwise. Empty: the server finds it from
+	// its own working directory at each call.
 	TasksMDRoot string
 	// Open opens the backlog's store; the server calls it on first use.
 	Open   func(ctx context.Context) (store.Store, error)
@@ -79,16 +80,14 @@ func (c *serveCmd) Run(a *runner) error {
 		return err
 	}
 	open := func(ctx context.Context) (store.Store, error) { return openBacklog(ctx, a.env, cfg, true) }
-	wd, err := a.env.Config.Getwd()
-	if err != nil {
-		return fmt.Errorf("cannot find the working directory: %w", err)
-	}
-	w, err := workspace.Find("", wd)
-	if err != nil {
-		return err
+	var root string // found here, where the tests' working directory is set
+	if wd, err := a.env.Config.Getwd(); err == nil {
+		if w, err := workspace.Find("", wd); err == nil {
+			root = w.Root
+		}
 	}
 	return a.env.Serve(a.ctx, ServeRequest{
-		HTTP: c.HTTP, TasksMD: c.TasksMD, TasksMDRoot: w.Root, Open: open, Clock: clock, Getenv: a.env.Config.Getenv,
+		HTTP: c.HTTP, TasksMD: c.TasksMD, TasksMDRoot: root, Open: open, Clock: clock, Getenv: a.env.Config.Getenv,
 		Stdin: a.env.Stdin, Stdout: a.env.Stdout, Stderr: a.env.Stderr,
 	})
 }
