@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 
 	backlog "github.com/agent-backlog/backlog"
@@ -71,6 +72,7 @@ Examples:
 }
 
 func (c *tasksmdLintCmd) Run(a *runner) error {
+	shortLived()
 	write := func(path string, data []byte) error {
 		_, err := atomicfile.Edit(a.ctx, path, func([]byte) ([]byte, error) { return data, nil })
 		return err
@@ -83,6 +85,11 @@ func (c *tasksmdLintCmd) Run(a *runner) error {
 	}
 	return nil
 }
+
+// shortLived makes the collector run less often in a command that reads a
+// whole tree of files and exits: a third of a 5,000-task pick went to
+// collecting garbage the exit frees anyway.
+func shortLived() { debug.SetGCPercent(400) }
 
 // exitStatus ends a command with a status of its own after it has printed
 // everything itself (the reference tools' exit codes), with no sentence.
@@ -102,6 +109,7 @@ func (a *runner) workspace(dir string) (*workspace.Workspace, error) {
 
 // queue reads every TASKS.md of the workspace.
 func (a *runner) queue(dir string) (*tasksmd.Queue, error) {
+	shortLived()
 	w, err := a.workspace(dir)
 	if err != nil {
 		return nil, err

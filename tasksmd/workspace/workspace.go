@@ -9,12 +9,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"slices"
 
 	backlog "github.com/agent-backlog/backlog"
 	"github.com/agent-backlog/backlog/config"
 	"github.com/agent-backlog/backlog/internal/atomicfile"
+	"github.com/agent-backlog/backlog/internal/oserr"
 	"github.com/agent-backlog/backlog/tasksmd"
 )
 
@@ -44,22 +47,38 @@ func (w *Workspace) Path(rel string) string {
 	return filepath.Join(w.Root, filepath.FromSlash(rel))
 }
 
-// Load reads every discovered file, each under its shared lock, so that
-// no half-written file is ever read.
+// Load reads every discovered file. It takes no lock: every edit replaces
+// a file whole by a rename, so a read sees the file before an edit or
+// after it, never half of one, and a read-only command (pick, list, a
+// tool's list_tasks) costs no lock file per file.
 func (w *Workspace) Load(ctx context.Context) (*tasksmd.Queue, error) {
 	paths, err := tasksmd.Discover(w.Root)
 	if err != nil {
 		return nil, backlog.Environmentf(err, "cannot look for TASKS.md files under %s: %v", w.Root, err)
 	}
-	q := &tasksmd.Queue{}
+	q := &tasksmd.Queue{Files: make([]*tasksmd.File, 0, len(paths))}
 	for _, p := range paths {
-		data, err := atomicfile.Read(ctx, w.Path(p))
-		if err != nil {
+		if err := ctx.Err(); err != nil {
 			return nil, err
+		}
+		data, err := os.ReadFile(w.Path(p))
+		if err != nil {
+			return nil, readError(w.Path(p), err)
 		}
 		q.Files = append(q.Files, tasksmd.Parse(p, data))
 	}
 	return q, nil
+}
+
+// readError names a file that could not be read and why.
+func readError(path string, err error) error {
+	if errors.Is(err, fs.ErrNotExist) {
+		return backlog.NotFoundf("%s disappeared while it was read: try again", path)
+	}
+	if cause := oserr.Cause(err); cause != "" {
+		return backlog.Environmentf(err, "cannot read %s: %s", path, cause)
+	}
+	return backlog.Environmentf(err, "cannot read %s: %v", path, err)
 }
 
 // Edit applies an edit to one file of the queue under that file's lock: a
