@@ -15,8 +15,9 @@ import (
 )
 
 // tasksmdCmd groups the commands over TASKS.md files: the convention's
-// linter, picker and editor, with the same outputs (TASKSMD.md). None of
-// them opens the backlog.
+// linter, picker and editor, with the same outputs (TASKSMD.md), none of
+// which opens the backlog, and the bridge (import, export, sync), which
+// does.
 type tasksmdCmd struct {
 	Lint     tasksmdLintCmd     `cmd:"" help:"Check TASKS.md files against the convention (the CI step)."`
 	Parse    tasksmdParseCmd    `cmd:"" help:"Print the tasks of TASKS.md files as JSON."`
@@ -30,6 +31,7 @@ type tasksmdCmd struct {
 	Init     tasksmdInitCmd     `cmd:"" help:"Create a TASKS.md at the repository's root."`
 	Import   tasksmdImportCmd   `cmd:"" help:"Read the TASKS.md files into the backlog (all or nothing)."`
 	Export   tasksmdExportCmd   `cmd:"" help:"Write the backlog's pending tasks back into the TASKS.md files."`
+	Sync     tasksmdSyncCmd     `cmd:"" help:"Bring the TASKS.md files and the backlog in step, both ways."`
 }
 
 // tasksmdDir is the --dir flag of the commands that discover files.

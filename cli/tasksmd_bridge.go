@@ -1,6 +1,9 @@
 package cli
 
 import (
+	"fmt"
+	"strings"
+
 	"github.com/agent-backlog/backlog/tasksmd/bridge"
 )
 
@@ -94,4 +97,86 @@ func (a *runner) bridge(dir string) (*bridge.Bridge, error) {
 		return nil, err
 	}
 	return &bridge.Bridge{Engine: eng, Workspace: w}, nil
+}
+
+type tasksmdSyncCmd struct {
+	tasksmdDir
+}
+
+func (c *tasksmdSyncCmd) Help() string {
+	return `Brings the TASKS.md files and the backlog in step, three-way against the
+state of the last import, export or sync: a task deleted from a file is
+completed in the backlog; a task done or deleted in the backlog leaves its
+file; a task added on one side appears on the other; a field changed on
+one side takes that side's value. A field changed on both sides keeps the
+backlog's value, and a line says so:
+
+    TASKS.md:12: "Fix login" priority changed on both sides; kept the backlog's (P1)
+
+Then one line counts what changed on each side (a side with nothing to
+count is left out), or says "Nothing to sync." when nothing did, and then
+nothing is written: the files keep their mtime and the backlog gets no
+journal entry. The backlog changes in one write (one undo) and each file
+under its lock, only when its bytes change. A file that does not lint, an
+ID clash or a cycle of blockers is refused with the file and line, and
+nothing is written on either side.
+
+Examples:
+
+    backlog tasksmd sync
+    backlog tasksmd sync --dir ../other-repo`
+}
+
+func (c *tasksmdSyncCmd) Run(a *runner) error {
+	b, err := a.bridge(c.Dir)
+	if err != nil {
+		return err
+	}
+	res, err := b.Sync(a.ctx)
+	if err != nil {
+		return err
+	}
+	if a.globals.JSON {
+		return a.printJSON(res)
+	}
+	for _, line := range res.Conflicts {
+		a.say("%s", line)
+	}
+	a.say("%s", syncSummary(res))
+	return nil
+}
+
+// syncSummary is the line that counts a sync's changes:
+// "TASKS.md: added 2, removed 1, updated 1; backlog: added 1, completed 1".
+func syncSummary(res *bridge.SyncResult) string {
+	counts := func(names []string, ns ...int) string {
+		var parts []string
+		for i, n := range ns {
+			if n > 0 {
+				parts = append(parts, fmt.Sprintf("%s %d", names[i], n))
+			}
+		}
+		return strings.Join(parts, ", ")
+	}
+	var sides []string
+	if f := counts([]string{"added", "removed", "updated"}, res.FileAdded, res.FileRemoved, res.FileUpdated); f != "" || len(res.Written) > 0 {
+		label := fmt.Sprintf("%d files", len(res.Written))
+		if len(res.Written) == 1 {
+			label = res.Written[0]
+		}
+		if f == "" {
+			f = "rewritten"
+		}
+		sides = append(sides, label+": "+f)
+	}
+	if k := counts([]string{"added", "completed", "updated"}, res.Added, res.Completed, res.Updated); k != "" {
+		sides = append(sides, "backlog: "+k)
+	}
+	switch {
+	case len(sides) > 0:
+		return strings.Join(sides, "; ")
+	case res.Stored:
+		return "Nothing to sync; the sync state was recorded."
+	}
+	return "Nothing to sync."
 }

@@ -36,7 +36,9 @@ func parseBlock(doc string) ([]tasksmd.Line, *tasksmd.Task) {
 func (x *exporter) block(ctx context.Context, t *backlog.Task, cr bool) ([]tasksmd.Line, int, error) {
 	var lines []tasksmd.Line
 	var bt *tasksmd.Task
-	if t.HasDoc {
+	if doc, ok := x.docs[t.UUID]; ok {
+		lines, bt = parseBlock(doc)
+	} else if t.HasDoc {
 		doc, err := x.b.Engine.DocRead(ctx, t.UUID)
 		if err != nil {
 			return nil, 0, err

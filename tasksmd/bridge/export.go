@@ -168,7 +168,7 @@ type exporter struct {
 	b    *Bridge
 	snap *snapshot
 	ids  map[string]string // UUID -> the ID export writes
-	docs map[string]string // UUID -> doc, read once
+	docs map[string]string // UUID -> doc, when it is not (yet) the stored one
 }
 
 // assignIDs gives an ID to every pending task that has one, and makes one

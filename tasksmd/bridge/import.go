@@ -33,7 +33,7 @@ func (b *Bridge) Import(ctx context.Context) (*ImportResult, error) {
 	if len(q.Files) == 0 {
 		return nil, backlog.Invalidf("there is no TASKS.md under %s: nothing to import", b.Workspace.Root)
 	}
-	if err := lintQueue(q); err != nil {
+	if err := lintQueue(q, "imported"); err != nil {
 		return nil, err
 	}
 	snap, err := b.snapshot(ctx)
@@ -156,7 +156,7 @@ func fieldLine(t *tasksmd.Task, key string) int {
 // lintQueue refuses a queue with a lint finding, naming the first. CRLF
 // files are linted as read (without their "\r"), as every command but
 // lint reads them.
-func lintQueue(q *tasksmd.Queue) error {
+func lintQueue(q *tasksmd.Queue, done string) error {
 	srcs := make([]tasksmd.Source, len(q.Files))
 	for i, f := range q.Files {
 		lines := slices.Clone(f.Lines)
@@ -172,7 +172,7 @@ func lintQueue(q *tasksmd.Queue) error {
 		if n > 1 {
 			more = fmt.Sprintf(" (and %d more finding%s: backlog tasksmd lint lists them)", n-1, plural(n-1))
 		}
-		return backlog.Invalidf("%s:%d: %s%s; fix the file first, nothing was imported", first.File, first.Line, first.Message, more)
+		return backlog.Invalidf("%s:%d: %s%s; fix the file first, nothing was %s", first.File, first.Line, first.Message, more, done)
 	}
 	return nil
 }
