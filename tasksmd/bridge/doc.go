@@ -1,6 +1,7 @@
 // Package bridge keeps a backlog and the TASKS.md files of a workspace in
 // step: Import reads the files into the backlog, Export writes the
-// backlog's pending tasks back out (TASKSMD.md, "The bridge").
+// backlog's pending tasks back out, Sync merges both sides three-way
+// against the state of the last of the three (TASKSMD.md, "The bridge").
 //
 // The mapping:
 //
