@@ -105,7 +105,9 @@ func TestClaimWords(t *testing.T) {
 			}
 			args := append([]string{"claim"}, tt.args...)
 			for i, a := range args {
-				args[i] = strings.ReplaceAll(a, "UUID2", exported[0].UUID[:8])
+				// 13 characters, hyphen included: 8 random hex digits are
+				// all decimal one time in 43, and then read as an id.
+				args[i] = strings.ReplaceAll(a, "UUID2", exported[0].UUID[:13])
 			}
 			out, errOut, status := run(t, dir, st, args...)
 			got := strings.TrimSuffix(out, "\n")
