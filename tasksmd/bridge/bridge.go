@@ -87,8 +87,11 @@ func stateRecord(st *state) map[string]any {
 		"uuid":        st.uuid,
 		"description": "TASKS.md bridge state of " + st.Path,
 		"status":      string(backlog.StatusDeleted),
-		"extra":       map[string]any{AttrState: st.Path},
-		"doc":         string(doc),
+		// Ended "someday": archive moves deleted tasks that ended before
+		// its cutoff out of the working set, and the state must stay.
+		"end":   "9999-12-30T00:00:00Z",
+		"extra": map[string]any{AttrState: st.Path},
+		"doc":   string(doc),
 	}
 }
 
