@@ -151,3 +151,14 @@ func render(lines []tasksmd.Line) string { return string(tasksmd.Render(&tasksmd
 
 // blank reports a line of white space only.
 func blank(l tasksmd.Line) bool { return strings.TrimSpace(l.Text) == "" }
+
+// freshID makes an ID for a task from its description, one that used does
+// not hold yet (a suffix -2, -3, ... when it does), and marks it used.
+func freshID(desc string, used map[string]bool) string {
+	id := slug(desc)
+	for n := 2; used[id]; n++ {
+		id = slug(desc) + "-" + itoa(n)
+	}
+	used[id] = true
+	return id
+}

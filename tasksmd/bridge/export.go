@@ -187,11 +187,7 @@ func (x *exporter) assignIDs(ctx context.Context) error {
 			if d == nil || d.Status != backlog.StatusPending || x.ids[u] != "" {
 				continue
 			}
-			id := slug(d.Description)
-			for n := 2; used[id]; n++ {
-				id = slug(d.Description) + "-" + itoa(n)
-			}
-			used[id] = true
+			id := freshID(d.Description, used)
 			x.ids[u] = id
 			if _, err := x.b.Engine.Modify(ctx, u, &engine.Changes{UDAs: map[string]any{AttrID: id}}, true); err != nil {
 				return err

@@ -599,11 +599,7 @@ func (s *syncer) write(ctx context.Context) (*SyncResult, error) {
 			if d == nil || d.Status != backlog.StatusPending || x.ids[u] != "" {
 				continue
 			}
-			id := slug(d.Description)
-			for n := 2; used[id]; n++ {
-				id = slug(d.Description) + "-" + itoa(n)
-			}
-			used[id] = true
+			id := freshID(d.Description, used)
 			x.ids[u] = id
 			if d.Extra == nil {
 				d.Extra = map[string]any{}
