@@ -23,6 +23,9 @@ type ServeRequest struct {
 	// unless TASKS_MCP_DIR says otherwise. Empty: the server finds it from
 	// its own working directory at each call.
 	TasksMDRoot string
+	// TasksMDSync keeps the TASKS.md files of the same root and the backlog
+	// in step while the server runs (tasksmd/watch).
+	TasksMDSync bool
 	// Open opens the backlog's store; the server calls it on first use.
 	Open   func(ctx context.Context) (store.Store, error)
 	Clock  func() time.Time
@@ -34,8 +37,9 @@ type ServeRequest struct {
 
 // serveCmd runs the MCP server.
 type serveCmd struct {
-	HTTP    string `name:"http" help:"Serve streamable HTTP on ADDR (e.g. 127.0.0.1:7411) instead of stdio. A bearer token (BACKLOG_HTTP_TOKEN, or one generated and printed once) is required unless ADDR is loopback." placeholder:"ADDR"`
-	TasksMD bool   `name:"tasksmd" help:"Also serve the tasks-mcp tools (list_tasks, pick_task, claim_task, unclaim_task, complete_task, add_task) over the TASKS.md files of the git root, or of TASKS_MCP_DIR."`
+	HTTP        string `name:"http" help:"Serve streamable HTTP on ADDR (e.g. 127.0.0.1:7411) instead of stdio. A bearer token (BACKLOG_HTTP_TOKEN, or one generated and printed once) is required unless ADDR is loopback." placeholder:"ADDR"`
+	TasksMD     bool   `name:"tasksmd" help:"Also serve the tasks-mcp tools (list_tasks, pick_task, claim_task, unclaim_task, complete_task, add_task) over the TASKS.md files of the git root, or of TASKS_MCP_DIR."`
+	TasksMDSync bool   `name:"tasksmd-sync" help:"Keep the TASKS.md files of the git root (or TASKS_MCP_DIR) and the backlog in step while serving: import at start if never synced, then sync within a second of a change on either side."`
 }
 
 func (c *serveCmd) Help() string {
@@ -44,6 +48,7 @@ func (c *serveCmd) Help() string {
 Examples:
   claude mcp add backlog -- backlog serve
   claude mcp add tasks -- backlog serve --tasksmd
+  claude mcp add backlog -- backlog serve --tasksmd-sync
   BACKLOG_HTTP_TOKEN=$(openssl rand -hex 16) backlog serve --http 0.0.0.0:7411
 
 With --http the same tools are served over streamable HTTP at /mcp, for
@@ -57,6 +62,13 @@ TASKS.md under the git root (or TASKS_MCP_DIR): an MCP config that spawned
 the file, re-reads it and replaces it whole, so of two agents claiming one
 task exactly one wins. These tools never open the backlog;
 BACKLOG_TOOLSETS=tasksmd serves them alone.
+
+With --tasksmd-sync the server also keeps the TASKS.md files under the git
+root (or TASKS_MCP_DIR) and the backlog in step, as "backlog tasksmd sync"
+does: once at start (an import if the backlog was never synced), then
+within a second of an edit of a file or a commit to the backlog by any
+process. A sync that fails (a file that does not lint in the middle of an
+edit) is logged on stderr at warn level and tried again at the next change.
 
 Settings: BACKLOG_AGENT_ID (default: the client's name), BACKLOG_TOOLSETS
 (core,docs,archive,agents by default; tasksmd only when named),
@@ -87,7 +99,7 @@ func (c *serveCmd) Run(a *runner) error {
 		}
 	}
 	return a.env.Serve(a.ctx, ServeRequest{
-		HTTP: c.HTTP, TasksMD: c.TasksMD, TasksMDRoot: root, Open: open, Clock: clock, Getenv: a.env.Config.Getenv,
+		HTTP: c.HTTP, TasksMD: c.TasksMD, TasksMDRoot: root, TasksMDSync: c.TasksMDSync, Open: open, Clock: clock, Getenv: a.env.Config.Getenv,
 		Stdin: a.env.Stdin, Stdout: a.env.Stdout, Stderr: a.env.Stderr,
 	})
 }
