@@ -97,6 +97,7 @@ type commands struct {
 	History    historyCmd    `cmd:"" help:"Show who changed which tasks, and how, oldest first."`
 	Watch      watchCmd      `cmd:"" help:"Stream changes as JSON lines until interrupted."`
 	Where      whereCmd      `cmd:"" help:"Show the store, namespace and agent id, and why."`
+	Hook       hookCmd       `cmd:"" help:"Answer a Claude Code hook event (session-start, task-created, task-completed, subagent-start)."`
 	Tasksmd    tasksmdCmd    `cmd:"" name:"tasksmd" aliases:"tasks" help:"Lint, pick and edit TASKS.md files, as the convention's own tools do."`
 	Calc       calcCmd       `cmd:"" help:"Resolve a date expression (eom, friday+1w) in UTC."`
 	Completion completionCmd `cmd:"" help:"Print a bash, zsh or fish completion script."`
