@@ -120,8 +120,11 @@ type Task struct {
 	// change by the agent; LeaseUntil is when it lapses (the agent's last
 	// change plus Lease). A lapsed claim returns to the pool at the next
 	// claim by anyone. Whole seconds.
-	Lease       time.Duration
-	LeaseUntil  time.Time
+	Lease      time.Duration
+	LeaseUntil time.Time
+	// Source is the issue the task was imported from (GitHub, GitLab), or
+	// nil; a backlog holds one task per issue.
+	Source      *Source
 	Annotations []Annotation
 	HasDoc      bool
 	Entry       time.Time
@@ -143,6 +146,7 @@ func (t *Task) Clone() *Task {
 	c.Tags = slices.Clone(t.Tags)
 	c.Depends = slices.Clone(t.Depends)
 	c.Annotations = slices.Clone(t.Annotations)
+	c.Source = t.Source.Clone()
 	if t.Extra != nil {
 		c.Extra = make(map[string]any, len(t.Extra))
 		for k, v := range t.Extra {
@@ -241,6 +245,9 @@ func (t *Task) Validate() error {
 	}
 	if t.Lease < 0 || t.Lease > MaxLease || t.Lease%time.Second != 0 {
 		return Invalidf("lease must be a whole number of seconds from 1 to %d (or 0 for none), got %v", int64(MaxLease/time.Second), t.Lease.Seconds())
+	}
+	if err := t.Source.Validate(); err != nil {
+		return err
 	}
 	for i, a := range t.Annotations {
 		if err := ValidateAnnotation(a.Description); err != nil {
@@ -500,6 +507,10 @@ func (t *Task) MarshalJSON() ([]byte, error) {
 		b = strconv.AppendInt(b, int64(t.Lease/time.Second), 10)
 	}
 	date("lease_until", t.LeaseUntil)
+	if t.Source != nil {
+		key("source")
+		b = appendSource(b, t.Source)
+	}
 	if len(t.Annotations) > 0 {
 		key("annotations")
 		b = append(b, '[')

@@ -27,6 +27,7 @@ type taskJSON struct {
 	Agent       string           `json:"agent"`
 	Lease       int64            `json:"lease"` // seconds
 	LeaseUntil  jsonTime         `json:"lease_until"`
+	Source      *sourceJSON      `json:"source"`
 	Annotations []annotationJSON `json:"annotations"`
 	HasDoc      bool             `json:"has_doc"`
 	Entry       jsonTime         `json:"entry"`
@@ -36,6 +37,15 @@ type taskJSON struct {
 	Urgency     float64          `json:"urgency"`
 	Extra       map[string]any   `json:"extra"`
 	Archived    string           `json:"archived"`
+}
+
+// sourceJSON is Source read strictly: an unknown field is an error.
+type sourceJSON struct {
+	Type    string `json:"type"`
+	Host    string `json:"host"`
+	Project string `json:"project"`
+	IID     int64  `json:"iid"`
+	URL     string `json:"url"`
 }
 
 type annotationJSON struct {
@@ -96,6 +106,10 @@ func (t *Task) UnmarshalJSON(b []byte) error {
 		return Invalidf("lease must be a whole number of seconds from 1 to %d (or 0 for none), got %d", int64(MaxLease/time.Second), w.Lease)
 	}
 	t.Lease = time.Duration(w.Lease) * time.Second
+	if w.Source != nil {
+		s := Source(*w.Source)
+		t.Source = &s
+	}
 	for _, a := range w.Annotations {
 		t.Annotations = append(t.Annotations, Annotation{Entry: a.Entry.Time, Description: a.Description})
 	}

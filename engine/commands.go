@@ -31,9 +31,15 @@ type Result struct {
 
 // write runs fn as one command in a write transaction.
 func (e *Engine) write(ctx context.Context, fn func(o *op) error) error {
-	return e.store.Write(ctx, func(tx store.Tx) error {
-		return fn(e.newOp(ctx, tx))
+	var last *op
+	err := e.store.Write(ctx, func(tx store.Tx) error {
+		last = e.newOp(ctx, tx)
+		return fn(last)
 	})
+	if err == nil && last != nil && last.owes > 0 && e.owed != nil {
+		e.owed()
+	}
+	return err
 }
 
 // one runs a command on the task ref names and returns its result.
@@ -322,7 +328,21 @@ func mustBeLive(t *backlog.Task, verb string) error {
 // says what still blocks it and which tasks it unblocked. Completing a
 // recurring instance creates the next one.
 func (e *Engine) Done(ctx context.Context, ref string) (*Result, error) {
+	return e.DoneWith(ctx, ref, DoneOptions{})
+}
+
+// DoneWith completes a task and, for a task imported from an issue, says
+// what its issue should be told: close it, and a note posted as a comment.
+// The note is kept on the task as an annotation too.
+func (e *Engine) DoneWith(ctx context.Context, ref string, opts DoneOptions) (*Result, error) {
+	opts.Note = strings.TrimSpace(opts.Note)
+	if opts.Note != "" {
+		if err := backlog.ValidateAnnotation(opts.Note); err != nil {
+			return nil, err
+		}
+	}
 	return e.one(ctx, ref, func(o *op, t *backlog.Task, r *Result) (string, error) {
+		o.done = opts
 		switch t.Status {
 		case backlog.StatusCompleted:
 			return "", backlog.Conflictf("task %s is already completed", t.Ref())
@@ -339,6 +359,9 @@ func (e *Engine) Done(ctx context.Context, ref string) (*Result, error) {
 		after := t.Clone()
 		after.Status = backlog.StatusCompleted
 		after.End = o.now
+		if opts.Note != "" {
+			after.Annotations = append(after.Annotations, backlog.Annotation{Entry: o.now, Description: opts.Note})
+		}
 		r.Task = after
 		if err := o.update(t, after); err != nil {
 			return "", err

@@ -25,6 +25,7 @@ type Engine struct {
 	store store.Store
 	agent string
 	clock func() time.Time
+	owed  func() // OnOwed
 }
 
 // Options configure an Engine.
@@ -162,6 +163,8 @@ type op struct {
 	now     time.Time
 	changes []store.Change
 	index   map[string]int // UUID -> position in changes
+	done    DoneOptions    // what done tells an imported task's issue
+	owes    int            // upstream changes this op left in the outbox
 }
 
 func (e *Engine) newOp(ctx context.Context, tx store.Tx) *op {
@@ -265,6 +268,9 @@ func (o *op) docChange(uuid string, before, after *string) {
 func (o *op) commit(command, summary string) error {
 	if len(o.changes) == 0 {
 		return nil
+	}
+	if err := o.owe(); err != nil {
+		return err
 	}
 	return o.tx.Append(o.ctx, &store.Entry{
 		At: o.now, Agent: o.e.agent, Command: command, Summary: summary, Changes: o.changes,

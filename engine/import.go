@@ -315,6 +315,14 @@ func (o *op) decodeImport(raw json.RawMessage) (*importItem, error) {
 			if s, err = str(k); err == nil {
 				it.doc = &s
 			}
+		case "source":
+			dec := json.NewDecoder(bytes.NewReader(v))
+			dec.DisallowUnknownFields()
+			var src backlog.Source
+			if dec.Decode(&src) != nil {
+				return nil, fmt.Errorf("source must be an object {type, host, project, iid, url}")
+			}
+			t.Source = &src
 		case "extra":
 			var extra map[string]any
 			if err = json.Unmarshal(v, &extra); err != nil {

@@ -48,6 +48,13 @@ func (e *Engine) Undo(ctx context.Context) (*UndoResult, error) {
 				return backlog.Conflictf("cannot undo %q: it would bring back a %s; undo refused, nothing changed", entry.Summary, errText(err))
 			}
 		}
+		// Undoing a sync puts back what was here before it, locally: the
+		// issue upstream already says what the sync brought.
+		if entry.Command != "sync" {
+			if err := o.owe(); err != nil {
+				return err
+			}
+		}
 		undo := &store.Entry{At: o.now, Agent: e.agent, Command: "undo", Summary: "undo " + entry.Summary,
 			Undoes: entry.Seq, Changes: o.changes}
 		if err := o.tx.Append(ctx, undo); err != nil {

@@ -27,7 +27,7 @@ var builtins = map[string]Kind{
 	"due": KindDate, "scheduled": KindDate, "wait": KindDate, "until": KindDate,
 	"entry": KindDate, "modified": KindDate, "start": KindDate, "end": KindDate,
 	"recur": KindString, "parent": KindString, "depends": KindList, "agent": KindString,
-	"urgency": KindNumber, "has_doc": KindBool, "lease_until": KindDate,
+	"urgency": KindNumber, "has_doc": KindBool, "lease_until": KindDate, "source": KindString,
 }
 
 // builtinNames is builtins' keys, sorted, for prefix lookups and messages.

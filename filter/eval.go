@@ -570,6 +570,13 @@ func (c *compiler) stringGetter(e *AttrExpr) func(*backlog.Task) string {
 		return func(t *backlog.Task) string { return t.Parent }
 	case "agent":
 		return func(t *backlog.Task) string { return t.Agent }
+	case "source":
+		return func(t *backlog.Task) string {
+			if t.Source == nil {
+				return ""
+			}
+			return t.Source.Type
+		}
 	}
 	name := e.Name
 	return func(t *backlog.Task) string {

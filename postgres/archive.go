@@ -28,9 +28,13 @@ func (x *tx) Archive(ctx context.Context, uuid, segment string) error {
 	if !storableText(segment) {
 		return backlog.Invalidf("archive segment %q is not valid text", segment)
 	}
-	_, err = x.exec(ctx, `INSERT INTO archive (backlog, uuid, id, segment, task, doc)
-		SELECT $1, $2, $3, $4, $5, (SELECT content FROM docs WHERE backlog = $1 AND task_uuid = $2)`,
-		x.s.backlog, uuid, t.ID, segment, string(image))
+	var key any
+	if t.Source != nil {
+		key = sqlcodec.ValidText(t.Source.Key())
+	}
+	_, err = x.exec(ctx, `INSERT INTO archive (backlog, uuid, id, segment, task, doc, source_key)
+		SELECT $1, $2, $3, $4, $5, (SELECT content FROM docs WHERE backlog = $1 AND task_uuid = $2), $6`,
+		x.s.backlog, uuid, t.ID, segment, string(image), key)
 	if err != nil {
 		return fmt.Errorf("postgres: archive task %s: %w", uuid, err)
 	}

@@ -16,14 +16,14 @@ import (
 const taskColumns = `t.id, t.uuid, t.description, t.status, t.project, t.priority, t.tags,
 	t.due_at, t.scheduled_at, t.wait_at, t.until_at, t.recur, t.parent, t.mask, t.depends,
 	t.agent, t.annotations, t.has_doc, t.entry_at, t.modified_at, t.start_at, t.end_at, t.extra,
-	t.lease, t.lease_until_at`
+	t.lease, t.lease_until_at, t.source`
 
 // writeColumns are the columns Insert and Update write, in taskArgs' order.
 var writeColumns = []string{
 	"id", "uuid", "description", "status", "project", "priority", "tags",
 	"due_at", "scheduled_at", "wait_at", "until_at", "recur", "parent", "mask", "depends",
 	"agent", "annotations", "has_doc", "entry_at", "modified_at", "start_at", "end_at", "extra",
-	"lease", "lease_until_at",
+	"lease", "lease_until_at", "source", "source_type", "source_key",
 	"search",
 }
 
@@ -198,13 +198,22 @@ func taskArgs(t *backlog.Task) ([]any, error) {
 		}
 		extra = b
 	}
+	var src, srcKey any
+	srcType := ""
+	if t.Source != nil {
+		b, err := sqlcodec.Marshal(t.Source)
+		if err != nil {
+			return nil, err
+		}
+		src, srcType, srcKey = sqlcodec.ValidText(b), sqlcodec.ValidText(t.Source.Type), sqlcodec.ValidText(t.Source.Key())
+	}
 	return []any{
 		t.ID, sqlcodec.ValidText(t.UUID), sqlcodec.ValidText(t.Description), sqlcodec.ValidText(string(t.Status)), sqlcodec.ValidText(t.Project),
 		sqlcodec.ValidText(string(t.Priority)), textList(t.Tags),
 		dateArg(t.Due), dateArg(t.Scheduled), dateArg(t.Wait), dateArg(t.Until),
 		sqlcodec.ValidText(t.Recur), sqlcodec.ValidText(t.Parent), sqlcodec.ValidText(t.Mask), textList(t.Depends),
 		sqlcodec.ValidText(t.Agent), anns, t.HasDoc, dateArg(t.Entry), dateArg(t.Modified), dateArg(t.Start), dateArg(t.End), extra,
-		int64(t.Lease / time.Second), dateArg(t.LeaseUntil),
+		int64(t.Lease / time.Second), dateArg(t.LeaseUntil), src, srcType, srcKey,
 		searchText(t),
 	}, nil
 }
@@ -234,13 +243,20 @@ func scanTask(sc scanner) (*backlog.Task, error) {
 		entry, modified, start, end *int64
 		lease                       int64
 		leaseUntil                  *int64
+		source                      *string
 	)
 	err := sc.Scan(&t.ID, &t.UUID, &t.Description, &status, &t.Project, &priority, &t.Tags,
 		&due, &sched, &wait, &until, &t.Recur, &t.Parent, &t.Mask, &t.Depends,
 		&t.Agent, &anns, &t.HasDoc, &entry, &modified, &start, &end, &extra,
-		&lease, &leaseUntil)
+		&lease, &leaseUntil, &source)
 	if err != nil {
 		return nil, err
+	}
+	if source != nil && *source != "" {
+		t.Source = new(backlog.Source)
+		if err := json.Unmarshal([]byte(*source), t.Source); err != nil {
+			return nil, fmt.Errorf("source of task %s: %w", t.UUID, err)
+		}
 	}
 	t.Lease, t.LeaseUntil = time.Duration(lease)*time.Second, dateOf(leaseUntil)
 	t.Status, t.Priority = backlog.Status(status), backlog.Priority(priority)

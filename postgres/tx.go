@@ -505,6 +505,16 @@ func (x *tx) Insert(ctx context.Context, t *backlog.Task) error {
 		if uuidTaken {
 			return backlog.Conflictf("a task with UUID %s already exists", t.UUID)
 		}
+		if t.Source != nil {
+			var sourceTaken bool
+			if err := x.queryRow(ctx, "SELECT EXISTS (SELECT 1 FROM tasks WHERE backlog = $1 AND source_key = $2)",
+				x.s.backlog, t.Source.Key()).Scan(&sourceTaken); err != nil {
+				return fmt.Errorf("postgres: insert task %s: %w", t.Ref(), err)
+			}
+			if sourceTaken {
+				return sourceTakenError(t)
+			}
+		}
 		return backlog.Conflictf("a task with id %d already exists", t.ID)
 	}
 	if err != nil {
@@ -528,6 +538,9 @@ func (x *tx) Update(ctx context.Context, t *backlog.Task) error {
 	var oldStatus, oldParent string
 	var oldDeps []string
 	err = x.queryRow(ctx, updateSQL, append([]any{x.s.backlog}, args...)...).Scan(&tid, &oldID, &oldStatus, &oldDeps, &oldParent)
+	if isUniqueViolation(err) && constraintOf(err) == "tasks_source" {
+		return sourceTakenError(t)
+	}
 	if isUniqueViolation(err) {
 		// Another task holds the id, unseen by this transaction: a
 		// concurrent change.

@@ -28,8 +28,12 @@ func (x *tx) Archive(ctx context.Context, uuid, segment string) error {
 	if err := x.queryRow(ctx, "SELECT content FROM docs WHERE task_uuid = ?", uuid).Scan(&doc); err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("sqlite: archive task %s: %w", uuid, err)
 	}
-	if _, err := x.exec(ctx, "INSERT INTO archive (uuid, id, segment, task, doc) VALUES (?, ?, ?, ?, ?)",
-		uuid, t.ID, segment, string(image), doc); err != nil {
+	var key any
+	if t.Source != nil {
+		key = t.Source.Key()
+	}
+	if _, err := x.exec(ctx, "INSERT INTO archive (uuid, id, segment, task, doc, source_key) VALUES (?, ?, ?, ?, ?, ?)",
+		uuid, t.ID, segment, string(image), doc, key); err != nil {
 		return fmt.Errorf("sqlite: archive task %s: %w", uuid, err)
 	}
 	return x.Purge(ctx, uuid)

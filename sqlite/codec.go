@@ -18,14 +18,14 @@ import (
 const taskColumns = `t.id, t.uuid, t.description, t.status, t.project, t.priority, t.tags,
 	t.due_at, t.scheduled_at, t.wait_at, t.until_at, t.recur, t.parent, t.mask, t.depends,
 	t.agent, t.annotations, t.has_doc, t.entry_at, t.modified_at, t.start_at, t.end_at, t.extra,
-	t.lease, t.lease_until_at`
+	t.lease, t.lease_until_at, t.source`
 
 // writeColumns are the columns Insert and Update write, in taskArgs' order.
 var writeColumns = []string{
 	"id", "uuid", "description", "status", "project", "priority", "tags",
 	"due_at", "scheduled_at", "wait_at", "until_at", "recur", "parent", "mask", "depends",
 	"agent", "annotations", "has_doc", "entry_at", "modified_at", "start_at", "end_at", "extra",
-	"lease", "lease_until_at",
+	"lease", "lease_until_at", "source", "source_type", "source_key",
 	"search", "urg_own", "rank_hi",
 }
 
@@ -143,12 +143,21 @@ func taskArgs(t *backlog.Task) ([]any, error) {
 	if t.HasDoc {
 		hasDoc = 1
 	}
+	var src, srcKey any
+	srcType := ""
+	if t.Source != nil {
+		b, err := sqlcodec.Marshal(t.Source)
+		if err != nil {
+			return nil, err
+		}
+		src, srcType, srcKey = b, t.Source.Type, t.Source.Key()
+	}
 	return []any{
 		t.ID, t.UUID, t.Description, string(t.Status), t.Project, string(t.Priority), tags,
 		dateArg(t.Due), dateArg(t.Scheduled), dateArg(t.Wait), dateArg(t.Until),
 		t.Recur, t.Parent, t.Mask, deps,
 		t.Agent, anns, hasDoc, dateArg(t.Entry), dateArg(t.Modified), dateArg(t.Start), dateArg(t.End), extra,
-		int64(t.Lease / time.Second), dateArg(t.LeaseUntil),
+		int64(t.Lease / time.Second), dateArg(t.LeaseUntil), src, srcType, srcKey,
 		searchText(t), backlog.DefaultCoefficients.Own(t), rankBase(t),
 	}, nil
 }
@@ -174,13 +183,20 @@ func scanTask(sc scanner) (*backlog.Task, error) {
 		entry, modified, start, end sql.NullInt64
 		hasDoc, lease               int64
 		leaseUntil                  sql.NullInt64
+		source                      []byte
 	)
 	err := sc.Scan(&t.ID, &t.UUID, &t.Description, &status, &t.Project, &priority, &tags,
 		&due, &sched, &wait, &until, &t.Recur, &t.Parent, &t.Mask, &deps,
 		&t.Agent, &anns, &hasDoc, &entry, &modified, &start, &end, &extra,
-		&lease, &leaseUntil)
+		&lease, &leaseUntil, &source)
 	if err != nil {
 		return nil, err
+	}
+	if len(source) > 0 {
+		t.Source = new(backlog.Source)
+		if err := json.Unmarshal(source, t.Source); err != nil {
+			return nil, fmt.Errorf("source of task %s: %w", t.UUID, err)
+		}
 	}
 	t.Lease, t.LeaseUntil = time.Duration(lease)*time.Second, dateOf(leaseUntil)
 	t.Status, t.Priority = backlog.Status(status), backlog.Priority(priority)

@@ -23,6 +23,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	backlog "github.com/agent-backlog/backlog"
@@ -54,9 +55,15 @@ type Store struct {
 	busy    time.Duration
 	access  access
 	writers *writeQueue
+	// pusher serialises outbox delivery across processes (LockPush).
+	pushOnce sync.Once
+	pusher   *writeQueue
 }
 
-var _ store.Store = (*Store)(nil)
+var (
+	_ store.Store      = (*Store)(nil)
+	_ store.PushLocker = (*Store)(nil)
+)
 
 // Open opens the backlog in the SQLite file at path with the default
 // options: see OpenWith.
@@ -165,6 +172,9 @@ func (s *Store) Path() string { return s.path }
 // Close releases the database.
 func (s *Store) Close() error {
 	s.writers.close()
+	if s.pusher != nil {
+		s.pusher.close()
+	}
 	if err := s.db.Close(); err != nil {
 		return s.fail(fmt.Errorf("sqlite: close %s: %w", s.path, err))
 	}

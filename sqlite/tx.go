@@ -386,6 +386,9 @@ func (x *tx) Insert(ctx context.Context, t *backlog.Task) error {
 			if strings.Contains(err.Error(), "tasks.uuid") {
 				return backlog.Conflictf("a task with UUID %s already exists", t.UUID)
 			}
+			if strings.Contains(err.Error(), "tasks.source_key") {
+				return sourceTaken(t)
+			}
 			return backlog.Conflictf("a task with id %d already exists", t.ID)
 		}
 		return fmt.Errorf("sqlite: insert task %s: %w", t.Ref(), err)
@@ -409,6 +412,8 @@ func (x *tx) Update(ctx context.Context, t *backlog.Task) error {
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return backlog.NotFoundf("no task with UUID %s", t.UUID)
+	case isUniqueViolation(err) && strings.Contains(err.Error(), "tasks.source_key"):
+		return sourceTaken(t)
 	case isUniqueViolation(err):
 		return backlog.Conflictf("another task already has id %d", t.ID)
 	case err != nil:

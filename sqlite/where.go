@@ -797,6 +797,7 @@ func (c *compiler) boolean(e *filter.AttrExpr) frag {
 var stringColumns = map[string]string{
 	"uuid": "t.uuid", "description": "t.description", "project": "t.project",
 	"priority": "t.priority", "recur": "t.recur", "parent": "t.parent", "agent": "t.agent",
+	"source": "t.source_type",
 }
 
 // stringValue is the attribute's value as the evaluator reads it: "" when

@@ -128,6 +128,53 @@ type Tx interface {
 	// or an error wrapping backlog.ErrNotFound when the UUID is not
 	// archived or archived without a doc.
 	ArchivedDoc(ctx context.Context, uuid string) (string, error)
+
+	// SourceTasks returns, for each source key (backlog.Source.Key) that a
+	// task of the working set or of the archive holds, that task's UUID.
+	SourceTasks(ctx context.Context, keys []string) (map[string]string, error)
+
+	// Enqueue adds upstream changes owed to the outbox, in order, and sets
+	// their Seq. It is called in the transaction of the local change, so
+	// that the change and what it owes upstream commit together.
+	Enqueue(ctx context.Context, items []*OutboxItem) error
+	// Owed returns the outbox, oldest first, up to limit items (0: all).
+	Owed(ctx context.Context, limit int) ([]*OutboxItem, error)
+	// Settle removes an item that was delivered (or will never be).
+	Settle(ctx context.Context, seq int64) error
+	// Defer records a failed attempt: the count, the error in words, and
+	// when the next attempt is due.
+	Defer(ctx context.Context, seq int64, attempts int, next time.Time, lastError string) error
+
+	// Meta reads a setting of the backlog kept by a feature (a sync's
+	// high-water mark); "" when unset.
+	Meta(ctx context.Context, key string) (string, error)
+	// SetMeta writes one; "" removes it.
+	SetMeta(ctx context.Context, key, value string) error
+}
+
+// OutboxItem is one change owed to an issue upstream: what the local
+// command did (Event, JSON the mirror reads), to which issue, and how its
+// delivery has gone so far. Items of one issue are delivered in Seq order.
+type OutboxItem struct {
+	Seq       int64
+	TaskUUID  string
+	Source    backlog.Source // the issue, as the task linked it then
+	Event     string         // JSON: {"op":"claim","agent":"backend"}, ...
+	At        time.Time      // when the local change committed
+	Agent     string         // who made the local change
+	Attempts  int
+	NextAt    time.Time // not before; zero: at once
+	LastError string
+}
+
+// PushLocker is a store that can serialise the delivery of its outbox
+// across processes, with a lock that dies with its holder (a flock, a
+// PostgreSQL session lock), so that an item is never sent by two
+// processes at once and a killed process never strands one.
+type PushLocker interface {
+	// LockPush waits for the lock until ctx ends and returns the function
+	// that releases it.
+	LockPush(ctx context.Context) (release func(), err error)
 }
 
 // Query selects tasks with a parsed filter. The engine applies the implicit

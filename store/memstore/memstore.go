@@ -18,6 +18,7 @@ import (
 // failed write transaction leaves the state as it was.
 type Store struct {
 	mu       sync.RWMutex
+	push     sync.Mutex // LockPush
 	state    *state
 	watchers []chan struct{}
 }
@@ -29,6 +30,9 @@ type state struct {
 	nextID  int64
 	udas    map[string]filter.UDAKind
 	archive map[string]archived // by UUID
+	outbox  []store.OutboxItem
+	lastSeq int64 // the outbox's last seq
+	meta    map[string]string
 }
 
 type archived struct {
@@ -46,7 +50,11 @@ func New() *Store {
 func (s *state) clone() *state {
 	c := &state{tasks: make(map[string]*backlog.Task, len(s.tasks)), docs: make(map[string]string, len(s.docs)),
 		journal: slices.Clone(s.journal), nextID: s.nextID, udas: make(map[string]filter.UDAKind, len(s.udas)),
-		archive: make(map[string]archived, len(s.archive))}
+		archive: make(map[string]archived, len(s.archive)),
+		outbox:  slices.Clone(s.outbox), lastSeq: s.lastSeq, meta: make(map[string]string, len(s.meta))}
+	for k, v := range s.meta {
+		c.meta[k] = v
+	}
 	for k, v := range s.archive {
 		c.archive[k] = v // entries are never changed in place
 	}
@@ -275,6 +283,9 @@ func (t *tx) Insert(ctx context.Context, task *backlog.Task) error {
 	if _, ok := t.st.tasks[task.UUID]; ok {
 		return backlog.Conflictf("a task with UUID %s already exists", task.UUID)
 	}
+	if err := t.sourceFree(task); err != nil {
+		return err
+	}
 	t.put(task)
 	return nil
 }
@@ -283,6 +294,9 @@ func (t *tx) Update(ctx context.Context, task *backlog.Task) error {
 	t.mustWrite()
 	if _, ok := t.st.tasks[task.UUID]; !ok {
 		return backlog.NotFoundf("no task with UUID %s", task.UUID)
+	}
+	if err := t.sourceFree(task); err != nil {
+		return err
 	}
 	t.put(task)
 	return nil

@@ -56,6 +56,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"many agents", teamScenarios},
 		{"claims by role", roleScenarios},
 		{"claims with a lease", leaseScenarios},
+		{"issues imported from a forge", sourceScenarios},
 		{"lifecycle: recurrence", lifecycleRecurScenarios},
 		{"lifecycle: wait and scheduled", lifecycleWaitScenarios},
 		{"lifecycle: dependencies", lifecycleDepScenarios},
