@@ -14,6 +14,7 @@ require (
 	github.com/pelletier/go-toml/v2 v2.4.3
 	github.com/rogpeppe/go-internal v1.16.0
 	gitlab.com/gitlab-org/api/client-go/v2 v2.64.0
+	github.com/yuin/goldmark v1.8.7
 	golang.org/x/sys v0.48.0
 	modernc.org/sqlite v1.60.1
 )
