@@ -83,6 +83,7 @@ type commands struct {
 	Import     importCmd     `cmd:"" help:"Import tasks from JSON (ours or Taskwarrior's)."`
 	Export     exportCmd     `cmd:"" help:"Print tasks of any status as a JSON array."`
 	Migrate    migrateCmd    `cmd:"" help:"Copy a backlog whole between SQLite and PostgreSQL."`
+	Sync       syncCmd       `cmd:"" help:"Send updates owed to GitHub/GitLab issues, and pull their changes."`
 	Projects   projectsCmd   `cmd:"" help:"List the projects of pending tasks."`
 	Tags       tagsCmd       `cmd:"" help:"List the tags of pending tasks."`
 	Doc        docCmd        `cmd:"" help:"Write, read, edit or delete a task's markdown doc."`
@@ -115,6 +116,7 @@ type runner struct {
 	engine  *engine.Engine
 	color   *bool
 	model   *kong.Application // the grammar, for completion scripts
+	pushed  bool              // the command delivered the outbox itself (sync, import)
 }
 
 // exit carries kong's exit status (after --help) out of the parser.
@@ -162,6 +164,7 @@ func Run(ctx context.Context, args []string, env Env) (status int) {
 		return a.fail(err)
 	}
 	err = kctx.Run(a)
+	a.pushOwed()
 	if cerr := a.close(); err == nil {
 		err = cerr
 	}

@@ -12,7 +12,16 @@ import (
 )
 
 type importCmd struct {
-	File string `arg:"" optional:"" help:"The JSON file to import, or - for standard input."`
+	File string `arg:"" optional:"" help:"The JSON file to import, or - for standard input; or github or gitlab."`
+	Repo string `arg:"" optional:"" help:"With github or gitlab: the repository, OWNER/REPO or GROUP/SUB/PROJECT."`
+
+	Search   string   `help:"github/gitlab: only issues the forge's search finds." placeholder:"Q" group:"forge"`
+	Label    []string `help:"github/gitlab: only issues with this label (repeatable)." placeholder:"L" group:"forge"`
+	Assignee string   `help:"github/gitlab: the agent every imported task is held by." placeholder:"AGENT" group:"forge"`
+	Project  string   `help:"github/gitlab: the backlog project (default: the repository's name)." placeholder:"P" group:"forge"`
+	Issue    []int64  `help:"github/gitlab: just this issue number (repeatable)." placeholder:"N" group:"forge"`
+	Yes      bool     `help:"github/gitlab: import every matching issue without the picker." group:"forge"`
+	Host     string   `help:"github/gitlab: the server (GitHub Enterprise, self-hosted GitLab); default GITHUB_API_URL / GITLAB_HOST or the public one." placeholder:"URL" group:"forge"`
 }
 
 func (c *importCmd) Help() string {
@@ -23,17 +32,37 @@ whose UUID exists already is replaced. An object may carry "ref", a short name
 that "depends" of other objects in the batch can use, and "doc", a markdown
 doc to attach. Ids are assigned in input order.
 
+backlog import github OWNER/REPO (or gitlab GROUP/PROJECT) imports open issues
+as tasks linked to their source, never twice: on a terminal you pick them,
+elsewhere (or with --yes) every matching issue not imported yet comes in;
+--issue N takes just those. Claims, releases, completions and edits of those
+tasks are then mirrored to the issues (see backlog sync --help). Tokens:
+GITHUB_TOKEN (or GH_TOKEN), GITLAB_TOKEN.
+
 Examples:
 
     backlog import backup.json
     task export | backlog import -
-    backlog import plan.json --json`
+    backlog import plan.json --json
+    backlog import github acme/app --label agent-ready --yes
+    backlog import gitlab acme/platform/api --search "login" --project api`
 }
 
 // progressFrom is the input size from which a terminal shows progress.
 const progressFrom = 512 << 10
 
 func (c *importCmd) Run(a *runner) error {
+	if c.File == "github" || c.File == "gitlab" {
+		if _, err := os.Stat(c.File); c.Repo != "" || err != nil {
+			return c.importForge(a, c.File)
+		}
+	}
+	if c.Repo != "" {
+		return backlog.Invalidf("import takes one file, got %q and %q (for issues: backlog import github OWNER/REPO)", c.File, c.Repo)
+	}
+	if c.Search != "" || len(c.Label) > 0 || c.Assignee != "" || c.Project != "" || len(c.Issue) > 0 || c.Yes || c.Host != "" {
+		return backlog.Invalidf("--search, --label, --assignee, --project, --issue, --yes and --host are for backlog import github|gitlab REPO")
+	}
 	if c.File == "" {
 		return backlog.Invalidf("import needs a file: backlog import tasks.json, or backlog import - to read standard input")
 	}
