@@ -516,3 +516,24 @@ func TestARequestGitLabWillNeverTakeIsAPlainError(t *testing.T) {
 		t.Errorf("title %q", got.Title)
 	}
 }
+
+// BenchmarkList1000Issues lists 1,000 issues (10 pages) from the fake: the
+// adapter's share of an import.
+func BenchmarkList1000Issues(b *testing.B) {
+	s := gitlabfake.New()
+	defer s.Close()
+	for i := range 1000 {
+		s.AddIssue(proj, forge.Issue{Title: fmt.Sprint("issue ", i), Body: "some text", Labels: []string{"bug", "P2"}})
+	}
+	f, err := gitlab.New(gitlab.Options{Host: s.URL(), Token: s.Token()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		n := 0
+		err := f.List(context.Background(), proj, forge.ListOptions{}, func(p []forge.Issue) error { n += len(p); return nil })
+		if err != nil || n != 1000 {
+			b.Fatalf("%d issues, %v", n, err)
+		}
+	}
+}
