@@ -70,9 +70,6 @@ func New(opts Options) (*Forge, error) {
 	if f.tokenVar == "" {
 		f.tokenVar = "GITHUB_TOKEN"
 	}
-	if opts.Token == "" {
-		return nil, &forge.AuthError{Host: f.api, Variable: f.tokenVar}
-	}
 	hc := &http.Client{}
 	if opts.HTTPClient != nil {
 		hc = opts.HTTPClient
@@ -80,12 +77,14 @@ func New(opts Options) (*Forge, error) {
 	clientOpts := []gh.ClientOptionsFunc{
 		gh.WithHTTPClient(hc),
 		gh.WithTransport(&forge.Transport{Base: hc.Transport, MaxWait: opts.MaxWait}),
-		gh.WithAuthToken(opts.Token),
 		gh.WithUserAgent("agent-backlog"),
-		// Rate limits are waited out by forge.Transport, up to its bound; a
-		// client that refused requests on its own would bypass the outbox's
-		// view of what the server said.
+		// Rate limits are waited out by forge.Transport, up to its bound,
+		// from what the server answers; go-github must not refuse a request
+		// on its own from an earlier answer.
 		gh.WithDisableRateLimitCheck(),
+	}
+	if opts.Token != "" {
+		clientOpts = append(clientOpts, gh.WithAuthToken(opts.Token))
 	}
 	if !public {
 		f.host = base.Host
@@ -94,8 +93,9 @@ func New(opts Options) (*Forge, error) {
 	if f.client, err = gh.NewClient(clientOpts...); err != nil {
 		return nil, fmt.Errorf("cannot set up the GitHub client for %s: %w", f.api, err)
 	}
-	if !public {
-		f.api = strings.TrimSuffix(f.client.BaseURL(), "/")
+	f.api = strings.TrimSuffix(f.client.BaseURL(), "/")
+	if opts.Token == "" {
+		return nil, &forge.AuthError{Host: f.api, Variable: f.tokenVar}
 	}
 	return f, nil
 }
