@@ -44,7 +44,7 @@ var subcommands = [][2]string{
 	{"reclaim", "Return stale claims"}, {"summary", "Overview for a session start"},
 	{"history", "Who changed what"}, {"watch", "Stream changes as JSON lines"},
 	{"migrate", "Copy a backlog to another store"}, {"tasksmd", "Lint, pick and edit TASKS.md files"},
-	{"hook", "Answer a Claude Code hook event"},
+	{"hook", "Answer a Claude Code hook event"}, {"sync", "Sync imported GitHub/GitLab issues"},
 }
 
 func (c *completionCmd) Run(a *runner) error {
