@@ -513,3 +513,23 @@ func TestAValidationFailureSaysWhatGitHubSaid(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// BenchmarkList1000Issues lists 1,000 issues (10 pages) from the fake
+// through the adapter: the network part of an import.
+func BenchmarkList1000Issues(b *testing.B) {
+	s := githubfake.New()
+	defer s.Close()
+	for i := range 1000 {
+		s.AddIssue(repo, forge.Issue{Title: fmt.Sprintf("issue %d", i), Body: "a body", Labels: []string{"bug"}})
+	}
+	f, err := github.New(github.Options{API: s.URL(), Token: s.Token()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		n := 0
+		if err := f.List(context.Background(), repo, forge.ListOptions{}, func(p []forge.Issue) error { n += len(p); return nil }); err != nil || n != 1000 {
+			b.Fatalf("listed %d, err %v", n, err)
+		}
+	}
+}
