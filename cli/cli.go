@@ -81,7 +81,7 @@ type commands struct {
 	Duplicate  duplicateCmd  `cmd:"" help:"Copy a task, with optional changes."`
 	Undo       undoCmd       `cmd:"" help:"Reverse your most recent command, as a whole."`
 	Import     importCmd     `cmd:"" help:"Import tasks from JSON (ours or Taskwarrior's)."`
-	Export     exportCmd     `cmd:"" help:"Print tasks of any status as a JSON array."`
+	Export     exportCmd     `cmd:"" help:"Print tasks of any status as a JSON array, or as a markdown page with --markdown."`
 	Migrate    migrateCmd    `cmd:"" help:"Copy a backlog whole between SQLite and PostgreSQL."`
 	Sync       syncCmd       `cmd:"" help:"Send updates owed to GitHub/GitLab issues, and pull their changes."`
 	Projects   projectsCmd   `cmd:"" help:"List the projects of pending tasks."`

@@ -179,7 +179,7 @@ func (o Options) item(g group, t *backlog.Task) string {
 	}
 	if g == done {
 		if !t.End.IsZero() {
-			add("done " + o.date(t.End))
+			add("done " + o.day(t.End))
 		}
 	} else if !t.Due.IsZero() {
 		add("due " + o.date(t.Due))
@@ -223,13 +223,17 @@ func ref(t *backlog.Task) string {
 // date prints a date in Now's location: the day alone at midnight (the
 // usual due date), else the day and the minute.
 func (o Options) date(d time.Time) string {
-	if loc := o.Now.Location(); loc != nil {
-		d = d.In(loc)
-	}
+	d = d.In(o.Now.Location())
 	if d.Hour() == 0 && d.Minute() == 0 && d.Second() == 0 {
 		return d.Format("2006-01-02")
 	}
 	return d.Format("2006-01-02 15:04")
+}
+
+// day prints the day of a date in Now's location, for dates whose minute
+// nobody reads (when a task was done).
+func (o Options) day(d time.Time) string {
+	return d.In(o.Now.Location()).Format("2006-01-02")
 }
 
 // Blockers says which tasks wait for which, from related: the live tasks

@@ -44,7 +44,10 @@ func TestWriteGroupsTasksInAFixedOrder(t *testing.T) {
 		task(7, "Hidden a while", func(t *backlog.Task) { t.Status = backlog.StatusWaiting; t.Wait = day(25) }),
 		task(8, "Scheduled later", func(t *backlog.Task) { t.Scheduled = time.Date(2026, 11, 21, 9, 30, 0, 0, time.UTC) }),
 		task(9, "Finished first", func(t *backlog.Task) { t.Status = backlog.StatusCompleted; t.End = day(10); t.Due = day(9) }),
-		task(10, "Finished last", func(t *backlog.Task) { t.Status = backlog.StatusCompleted; t.End = day(12) }),
+		task(10, "Finished last", func(t *backlog.Task) {
+			t.Status = backlog.StatusCompleted
+			t.End = day(12).Add(15*time.Hour + 4*time.Minute)
+		}),
 		task(11, "Gone", func(t *backlog.Task) { t.Status = backlog.StatusDeleted; t.End = day(12) }),
 		task(12, "Every week", func(t *backlog.Task) { t.Status = backlog.StatusRecurring; t.Recur = "weekly"; t.Due = day(20) }),
 		task(13, "Scheduled in the past is ready", func(t *backlog.Task) { t.Scheduled = day(2) }),
