@@ -159,13 +159,20 @@ func Decode(ev Event, r io.Reader) (*Input, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, ignoredf("no hook input on stdin: Claude Code writes the event's JSON there")
 	}
-	var in Input
 	dec := json.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&in); err != nil {
-		return nil, ignoredf("the hook input is not a JSON object of the %s event: %v", ev.Claude, err)
+	var raw json.RawMessage
+	if err := dec.Decode(&raw); err != nil {
+		return nil, notEvent(err)
 	}
 	if dec.More() {
-		return nil, ignoredf("the hook input holds more than one JSON value")
+		return nil, ignoredf("the hook input goes on after its JSON value")
+	}
+	if kind := jsonKind(raw[0]); kind != "" {
+		return nil, ignoredf("the hook input must be a JSON object, not %s", kind)
+	}
+	var in Input
+	if err := json.Unmarshal(raw, &in); err != nil {
+		return nil, notEvent(err)
 	}
 	if in.HookEventName != "" && in.HookEventName != ev.Claude {
 		return nil, ignoredf("backlog hook %s answers %s, not %s", ev.Name, ev.Claude, clip(in.HookEventName))
@@ -173,12 +180,50 @@ func Decode(ev Event, r io.Reader) (*Input, error) {
 	return &in, nil
 }
 
-// key checks an id from the input that the hook stores or matches on: a
-// short line of printable text.
-func key(field, s string) (string, error) {
-	s = strings.TrimSpace(s)
+// notEvent says why JSON is not an event object, without the names of Go
+// types.
+func notEvent(err error) error {
+	var typeErr *json.UnmarshalTypeError
 	switch {
-	case s == "":
+	case errors.As(err, &typeErr):
+		return ignoredf("%s must be a string, not %s %s", typeErr.Field, article(typeErr.Value), typeErr.Value)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return ignoredf("the hook input ends in the middle of its JSON")
+	}
+	return ignoredf("the hook input is not JSON: %v", err)
+}
+
+// jsonKind names the JSON value that starts with b when it is not an
+// object: "an array", "null"; "" for an object.
+func jsonKind(b byte) string {
+	switch {
+	case b == '[':
+		return "an array"
+	case b == '"':
+		return "a string"
+	case b == 'n':
+		return "null"
+	case b == 't' || b == 'f':
+		return "a boolean"
+	case b == '-' || '0' <= b && b <= '9':
+		return "a number"
+	}
+	return ""
+}
+
+func article(noun string) string {
+	if noun != "" && strings.ContainsRune("aeiou", rune(noun[0])) {
+		return "an"
+	}
+	return "a"
+}
+
+// key checks an id from the input that the hook stores or matches on: a
+// short line of printable text, taken as it is (never trimmed: "s1 " and
+// "s1" are two ids).
+func key(field, s string) (string, error) {
+	switch {
+	case strings.TrimSpace(s) == "":
 		return "", ignoredf("%s is missing", field)
 	case len(s) > maxKey:
 		return "", ignoredf("%s is %d bytes, more than the %d a hook uses", field, len(s), maxKey)
