@@ -6,6 +6,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/agent-backlog/backlog/engine"
 	"github.com/agent-backlog/backlog/store"
 	"github.com/agent-backlog/backlog/tasksmd/workspace"
 )
@@ -33,6 +34,12 @@ type ServeRequest struct {
 	Stdin  io.Reader
 	Stdout io.Writer
 	Stderr io.Writer
+	// Forges delivers changes of tasks imported from GitHub and GitLab
+	// issues upstream in the background and runs task_sync (mcp.Forges).
+	Forges interface {
+		Push(ctx context.Context, e *engine.Engine) error
+		Sync(ctx context.Context, e *engine.Engine, kind, filter string) (any, error)
+	}
 }
 
 // serveCmd runs the MCP server.
@@ -101,5 +108,6 @@ func (c *serveCmd) Run(a *runner) error {
 	return a.env.Serve(a.ctx, ServeRequest{
 		HTTP: c.HTTP, TasksMD: c.TasksMD, TasksMDRoot: root, TasksMDSync: c.TasksMDSync, Open: open, Clock: clock, Getenv: a.env.Config.Getenv,
 		Stdin: a.env.Stdin, Stdout: a.env.Stdout, Stderr: a.env.Stderr,
+		Forges: serveForges{env: a.mirrorEnv},
 	})
 }

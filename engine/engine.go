@@ -47,6 +47,9 @@ func New(s store.Store, opts Options) *Engine {
 	return &Engine{store: s, agent: opts.Agent, clock: opts.Clock}
 }
 
+// Store is the store the engine runs over.
+func (e *Engine) Store() store.Store { return e.store }
+
 // Agent is the agent id the engine writes as.
 func (e *Engine) Agent() string { return e.agent }
 

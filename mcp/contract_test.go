@@ -13,6 +13,8 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/agent-backlog/backlog/engine"
+
 	"github.com/agent-backlog/backlog/store"
 	"github.com/agent-backlog/backlog/store/memstore"
 )
@@ -109,7 +111,7 @@ func TestUnknownArgumentIsAnErrorForEveryTool(t *testing.T) {
 		}
 	}
 	f.wantFail("task_projects", map[string]any{"filter": "x"}, `unknown argument "filter": task_projects takes no arguments`)
-	f.wantFail("task_done", map[string]any{"id": "1", "ID": "2"}, `unknown argument "ID": task_done takes id`)
+	f.wantFail("task_done", map[string]any{"id": "1", "ID": "2"}, `unknown argument "ID": task_done takes id, note, close`)
 }
 
 func TestProtocolErrorsFollowTheSpec(t *testing.T) {
@@ -157,9 +159,17 @@ func measureToolsList(t *testing.T, opts Options, protocol string) int {
 	return rec.largest()
 }
 
+// noForges is a Forges that reaches nothing, so that task_sync is served.
+type noForges struct{}
+
+func (noForges) Push(context.Context, *engine.Engine) error { return nil }
+func (noForges) Sync(context.Context, *engine.Engine, string, string) (any, error) {
+	return map[string]any{}, nil
+}
+
 func TestToolsListStaysUnder16KB(t *testing.T) {
 	for _, protocol := range []string{"", "2025-11-25", "2025-03-26"} {
-		n := measureToolsList(t, Options{}, protocol)
+		n := measureToolsList(t, Options{Forges: noForges{}}, protocol)
 		t.Logf("tools/list answer (protocol %q): %d bytes", protocol, n)
 		if n >= 16000 {
 			t.Errorf("tools/list is %d bytes for protocol %q, over the 16 KB budget", n, protocol)
@@ -223,7 +233,7 @@ func TestOptionsFromEnv(t *testing.T) {
 		t.Errorf("options: %+v", o)
 	}
 	for _, c := range []struct{ key, value, want string }{
-		{"BACKLOG_TOOLSETS", "core,web", `BACKLOG_TOOLSETS: unknown toolset "web": use core, docs, archive, agents, tasksmd or all`},
+		{"BACKLOG_TOOLSETS", "core,web", `BACKLOG_TOOLSETS: unknown toolset "web": use core, docs, archive, agents, forges, tasksmd or all`},
 		{"BACKLOG_READ_ONLY", "maybe", `BACKLOG_READ_ONLY must be true or false, got "maybe"`},
 		{"BACKLOG_LOG", "loud", `BACKLOG_LOG must be debug, info, warn or error, got "loud"`},
 	} {

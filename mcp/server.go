@@ -36,7 +36,7 @@ import (
 // Toolsets are the groups of tools BACKLOG_TOOLSETS chooses from. All but
 // TasksMDToolset are served by default and by "all"; that one only when
 // named.
-var Toolsets = []string{"core", "docs", "archive", "agents", TasksMDToolset}
+var Toolsets = []string{"core", "docs", "archive", "agents", ForgesToolset, TasksMDToolset}
 
 // Options configure a Server. The zero value serves every tool, writes as the
 // client's name, and logs warnings and errors to stderr.
@@ -89,6 +89,9 @@ type Options struct {
 	// Stderr receives the generated HTTP token and the listening address;
 	// nil means os.Stderr.
 	Stderr io.Writer
+	// Forges delivers changes of imported tasks to their issues and serves
+	// task_sync; nil: neither.
+	Forges Forges
 }
 
 // OptionsFromEnv reads the options from the environment: BACKLOG_AGENT_ID,
@@ -177,6 +180,7 @@ type Server struct {
 	store store.Store
 
 	subs subscriptions
+	push pusher
 }
 
 // NewServer returns a server over the store open returns. open is called on
@@ -212,7 +216,11 @@ func NewServer(open func(context.Context) (store.Store, error), opts Options) *S
 		SubscribeHandler:   s.subscribe,
 		UnsubscribeHandler: s.unsubscribe,
 	})
-	for _, t := range allTools() {
+	tools := allTools()
+	if opts.Forges != nil {
+		tools = append(tools, s.syncTool())
+	}
+	for _, t := range tools {
 		if s.serves(t) {
 			s.tools = append(s.tools, t)
 			s.sdk.AddTool(t.sdkTool(), s.handler(t))
@@ -245,6 +253,7 @@ func (s *Server) has(name string) bool {
 // Close closes the store, if it was opened.
 func (s *Server) Close() error {
 	s.stopWatching()
+	s.stopPushing()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.store == nil {
@@ -271,7 +280,11 @@ func (s *Server) engineFor(ctx context.Context, agent string) (*engine.Engine, e
 		}
 		s.store = st
 	}
-	return engine.New(s.store, engine.Options{Agent: agent, Clock: s.opts.Clock}), nil
+	e := engine.New(s.store, engine.Options{Agent: agent, Clock: s.opts.Clock})
+	if s.opts.Forges != nil {
+		e.OnOwed(s.owed)
+	}
+	return e, nil
 }
 
 // agentOf is the agent id a request writes as: the configured one, else the

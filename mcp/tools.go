@@ -39,12 +39,12 @@ const (
 // The task fields of task_add, with what an agent needs to fill them; the
 // other tools that take them refer to task_add instead of repeating this.
 var addFields = []arg{
-	{name: "description", kind: kString, desc: "One line, max 500 bytes; longer text goes in a doc"},
+	{name: "description", kind: kString, desc: "One line, max 500 bytes; more goes in a doc"},
 	{name: "project", kind: kString},
 	{name: "tags", kind: kList, desc: "a,b or [\"a\",\"b\"]; +x/-x add/remove"},
 	{name: "priority", kind: kString, desc: "H, M or L"},
 	{name: "due", kind: kString, desc: "2026-03-01, friday, eow, now+3d..."},
-	{name: "scheduled", kind: kString, desc: "Not READY before this date"},
+	{name: "scheduled", kind: kString, desc: "Not READY before"},
 	{name: "wait", kind: kString, desc: "Hidden until this date"},
 	{name: "until", kind: kString, desc: "End of a recurrence"},
 	{name: "recur", kind: kString, desc: "daily, weekly, monthly, 2w, P1M...; needs due"},
@@ -85,49 +85,49 @@ func allTools() []*tool {
 	}
 	return []*tool{
 		{name: "task_list", set: "core", read: true, idempotent: true, out: outList,
-			desc: "Tasks a filter selects, most urgent first. Filter words: project:web +bug priority:H due.before:eow " +
-				"+READY +OVERDUE agent:x, and/or/not, ids 1,3-5; empty: pending (status:completed or status.any: " +
-				"for others). Returns {tasks, more: N past limit}.",
+			desc: "Tasks a filter selects, most urgent first. Filter: project:web +bug priority:H due.before:eow " +
+				"+READY +OVERDUE agent:x, and/or/not, ids 1,3-5; empty: pending (status.any: for all). " +
+				"Returns {tasks, more: N past limit}.",
 			args: with(filterArg, []arg{
 				{name: "sort", kind: kString, desc: "due+,id+...; default urgency-"},
 				{name: "limit", kind: kInt, desc: "default 100; 0: all"},
-				{name: "fields", kind: kList, desc: "Fields to keep (id stays); default all but uuid,entry,modified; all"},
+				{name: "fields", kind: kList, desc: "Fields to keep; default all but uuid,entry,modified"},
 			}),
 			run: list},
 		{name: "task_count", set: "core", read: true, idempotent: true, out: outCount, args: filterArg,
-			desc: "Count what task_list would list, in the store. Returns {count}.",
+			desc: "Count what task_list would list. Returns {count}.",
 			run: func(ctx context.Context, e *engine.Engine, a argv) (any, error) {
 				n, err := e.Count(ctx, a.str("filter"))
 				return map[string]int{"count": n}, err
 			}},
 		{name: "task_info", set: "core", read: true, idempotent: true, out: outTask,
 			args: idArg,
-			desc: "One task of any status, archived too, with annotations, has_doc and depends. Returns {task}.",
+			desc: "One task of any status, archived too, every field. Returns {task}.",
 			run: func(ctx context.Context, e *engine.Engine, a argv) (any, error) {
 				t, err := e.Info(ctx, a.str("id"))
 				return taskResult(t), err
 			}},
 		{name: "task_projects", set: "core", read: true, idempotent: true, out: outItems,
-			desc: "Projects of pending and recurring tasks. Returns {items:[{name,count}]}.",
+			desc: "Projects of pending tasks. Returns {items:[{name,count}]}.",
 			run: func(ctx context.Context, e *engine.Engine, a argv) (any, error) {
 				items, err := e.Projects(ctx)
 				return map[string][]store.NameCount{"items": items}, err
 			}},
 		{name: "task_tags", set: "core", read: true, idempotent: true, out: outItems,
-			desc: "Tags of pending and recurring tasks. Returns {items:[{name,count}]}.",
+			desc: "Tags of pending tasks. Returns {items:[{name,count}]}.",
 			run: func(ctx context.Context, e *engine.Engine, a argv) (any, error) {
 				items, err := e.Tags(ctx)
 				return map[string][]store.NameCount{"items": items}, err
 			}},
 		{name: "task_add", set: "core", out: outTask, args: addArgs(),
-			desc: "Create a pending task (with recur: a template, and its first instance as next). For several " +
-				"tasks or a plan with dependencies, use one task_import. Returns {task}.",
+			desc: "Create a pending task (recur: a template, its first instance as next). For a plan, " +
+				"use task_import. Returns {task}.",
 			run: create((*engine.Engine).Add)},
 		{name: "task_log", set: "core", out: outTask, args: taskFields(true),
-			desc: "Record work already done: a task created completed, ended now." + fieldsInTask + " Returns {task}.",
+			desc: "Record work already done: a task created completed." + fieldsInTask + " Returns {task}.",
 			run:  create((*engine.Engine).Log)},
 		{name: "task_duplicate", set: "core", out: outTask, args: with(idArg, taskFields(false)),
-			desc: "Copy a task (new id and UUID, pending, no start, end or notes), overriding the fields given." +
+			desc: "Copy a task as a new pending one, overriding the fields given." +
 				fieldsInTask + " Returns {task}.",
 			run: func(ctx context.Context, e *engine.Engine, a argv) (any, error) {
 				c, err := a.changes()
@@ -139,17 +139,16 @@ func allTools() []*tool {
 		{name: "task_import", set: "core", out: outImport,
 			args: []arg{{name: "tasks", kind: kTasks, required: true,
 				desc: "[{description, project, tags, depends, ref, doc, ...}]"}},
-			desc: "Create many tasks in one all-or-nothing call (ids in input order). An object may have ref, a " +
-				"batch-unique name that depends can cite, and doc, markdown to attach. Taskwarrior export works; an " +
-				"existing uuid replaces that task. Returns {imported, tasks}.",
+			desc: "Create many tasks in one all-or-nothing call (ids in input order); ref names a task for depends " +
+				"in the batch, doc attaches markdown. Returns {imported, tasks}.",
 			run: func(ctx context.Context, e *engine.Engine, a argv) (any, error) {
 				return e.Import(ctx, a["tasks"].([]byte), engine.ImportOptions{})
 			}},
 		{name: "task_modify", set: "core", destructive: true, out: outModify,
 			args: with([]arg{{name: "filter", kind: kString, required: true, desc: "Ids (12, 1,3-5) or any filter"}},
 				taskFields(false), []arg{{name: "confirm", kind: kBool, desc: "\"yes\" for more than 25 tasks"}}),
-			desc: "Change the pending tasks a filter selects, as one undoable command." + fieldsInTask +
-				" \"\" clears one; tags/depends entries with +/- add/remove, plain ones replace. Returns {modified, tasks}.",
+			desc: "Change the tasks a filter selects, as one undoable command." + fieldsInTask +
+				" \"\" clears a field; +x/-x in tags/depends add/remove, else replace. Returns {modified, tasks}.",
 			run: func(ctx context.Context, e *engine.Engine, a argv) (any, error) {
 				c, err := a.changes()
 				if err != nil {
@@ -157,14 +156,18 @@ func allTools() []*tool {
 				}
 				return e.Modify(ctx, a.str("filter"), c, a.flag("confirm"))
 			}},
-		one("task_start", "Mark a task in progress (sets start); task_claim also records who. Returns {task}.",
+		one("task_start", "Mark a task in progress (sets start); task_claim also records who.",
 			true, (*engine.Engine).Start),
-		one("task_stop", "Stop work on a started task (clears start); it stays pending. Returns {task}.",
+		one("task_stop", "Stop work on a started task (clears start). Returns {task}.",
 			true, (*engine.Engine).Stop),
-		one("task_done", "Complete a task. Returns {task}, plus unblocked (ids now free), blocked_by (open "+
-			"dependencies), next (next recurring instance) when they apply.",
-			true, (*engine.Engine).Done),
-		one("task_delete", "Delete a task (task_undo restores it); deleting a recurring template ends the series. "+
+		{name: "task_done", set: "core", idempotent: true, out: outTask,
+			args: with(idArg, []arg{{name: "note", kind: kString, desc: "Also a comment on its issue"},
+				{name: "close", kind: kBool, desc: "Close its issue"}}),
+			desc: "Complete a task. Returns {task}; unblocked, blocked_by, next when they apply.",
+			run: func(ctx context.Context, e *engine.Engine, a argv) (any, error) {
+				return e.DoneWith(ctx, a.str("id"), engine.DoneOptions{Note: a.str("note"), Close: a.flag("close")})
+			}},
+		one("task_delete", "Delete a task (task_undo restores it; a template ends its series). "+
 			"Returns {task, dependents}.",
 			true, (*engine.Engine).Delete),
 		func() *tool {
@@ -174,7 +177,7 @@ func allTools() []*tool {
 			return t
 		}(),
 		{name: "task_annotate", set: "core", out: outTask, args: with(idArg, []arg{{name: "text", kind: kString, required: true}}),
-			desc: "Add a timestamped one-line note to a task: progress, findings, a hand-off. Returns {task}.",
+			desc: "Add a timestamped one-line note to a task: progress, findings. Returns {task}.",
 			run: func(ctx context.Context, e *engine.Engine, a argv) (any, error) {
 				return e.Annotate(ctx, a.str("id"), a.str("text"))
 			}},
@@ -185,13 +188,13 @@ func allTools() []*tool {
 				return e.Denotate(ctx, a.str("id"), a.str("text"))
 			}},
 		{name: "task_undo", set: "core", out: outUndo,
-			desc: "Reverse your own last command as a whole (a modify, import, doc write...), unless someone changed " +
-				"those tasks since. Returns {undone, tasks}; undone null: nothing to undo.",
+			desc: "Reverse your own last command as a whole, unless others changed its tasks since. " +
+				"Returns {undone, tasks}; undone null if none.",
 			run: func(ctx context.Context, e *engine.Engine, a argv) (any, error) { return e.Undo(ctx) }},
 
 		{name: "task_doc_write", set: "docs", idempotent: true, out: outTask,
 			args: with(idArg, []arg{{name: "content", kind: kString, required: true, desc: "Markdown, up to 1 MiB"}}),
-			desc: "Attach a markdown doc (spec, design, hand-off) to a task, replacing any; sets has_doc. Returns {task}.",
+			desc: "Attach a markdown doc (spec, design) to a task, replacing any. Returns {task}.",
 			run: func(ctx context.Context, e *engine.Engine, a argv) (any, error) {
 				return e.DocWrite(ctx, a.str("id"), a.str("content"))
 			}},
@@ -210,11 +213,11 @@ func allTools() []*tool {
 
 		{name: "task_archive", set: "archive", idempotent: true, out: outArchived,
 			args: []arg{{name: "older_than_days", kind: kInt, desc: "Default 90"}},
-			desc: "Move completed and deleted tasks ended over older_than_days ago into quarterly segments (2026-Q3); " +
+			desc: "Move tasks ended over older_than_days ago into quarterly segments (2026-Q3); " +
 				"task_info still finds them. Returns {archived}.",
 			run: archive},
 		{name: "task_archive_list", set: "archive", read: true, idempotent: true, out: outSegments,
-			desc: "Archive segments with their task counts. Returns {segments:[{name,count}]}.",
+			desc: "Archive segments. Returns {segments:[{name,count}]}.",
 			run:  archiveList},
 		{name: "task_archive_load", set: "archive", read: true, idempotent: true, out: outTasks,
 			args: []arg{{name: "segment", kind: kString, required: true, desc: "e.g. 2026-Q3"}},
@@ -253,7 +256,7 @@ func allTools() []*tool {
 			}},
 		{name: "task_release", set: "agents", idempotent: true, out: outTask,
 			args: with(idArg, []arg{
-				{name: "note", kind: kString, desc: "Hand-off note, kept as an annotation"},
+				{name: "note", kind: kString, desc: "Hand-off note"},
 				{name: "force", kind: kBool, desc: "\"yes\" for another agent's task"},
 			}),
 			desc: "Hand a claimed task back: clears agent and start. Returns {task}.",
@@ -261,8 +264,8 @@ func allTools() []*tool {
 				return e.Release(ctx, a.str("id"), a.str("note"), a.flag("force"))
 			}},
 		{name: "task_summary", set: "agents", read: true, idempotent: true, out: outSummary, args: filterArg,
-			desc: "Session-start overview: counts by status, active tasks by agent, overdue, next READY, recently " +
-				"completed; filter (as task_list) narrows it.",
+			desc: "Session-start overview: counts, active tasks by agent, overdue, next READY, recently done; " +
+				"filter narrows it.",
 			run: func(ctx context.Context, e *engine.Engine, a argv) (any, error) {
 				return e.Summary(ctx, engine.SummaryOptions{Filter: a.str("filter")})
 			}},

@@ -23,6 +23,9 @@ func serve(ctx context.Context, r cli.ServeRequest) error {
 		return err
 	}
 	opts.Clock, opts.Version, opts.Stderr = r.Clock, version, r.Stderr
+	if r.Forges != nil {
+		opts.Forges = r.Forges
+	}
 	if r.TasksMD {
 		opts.Toolsets = mcp.WithTasksMD(opts.Toolsets)
 	}
