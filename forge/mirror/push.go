@@ -94,7 +94,7 @@ func Push(ctx context.Context, env *Env, eng *engine.Engine, st store.Store, opt
 			held[key] = true
 			continue
 		}
-		err := deliver(ctx, env, it)
+		err := deliver(ctx, env, it, func() error { return markAttempt(ctx, st, it) })
 		switch {
 		case err == nil:
 			if err := settle(ctx, st, it.Seq); err != nil {
@@ -183,10 +183,27 @@ func markGone(ctx context.Context, eng *engine.Engine, st store.Store, it *store
 	return err
 }
 
+// interrupted is the outbox's note on an item whose comment was being
+// posted when its process ended.
+const interrupted = "interrupted while posting a comment"
+
+// markAttempt records, before a first attempt posts a comment, that the
+// comment may be out: a comment is the one change that is not idempotent
+// upstream, and a process killed after the forge took it but before the
+// item was settled would otherwise leave an item that looks untried, and
+// the next delivery would post it again.
+func markAttempt(ctx context.Context, st store.Store, it *store.OutboxItem) error {
+	ctx = context.WithoutCancel(ctx)
+	return st.Write(ctx, func(tx store.Tx) error {
+		return tx.Defer(ctx, it.Seq, it.Attempts+1, it.NextAt, interrupted)
+	})
+}
+
 // deliver sends one item: the event read, the repository's configuration
 // applied (label names, usernames, close on done, comments), the issue
-// changed idempotently.
-func deliver(ctx context.Context, env *Env, it *store.OutboxItem) error {
+// changed idempotently. beforeComment runs before a first attempt posts a
+// comment; a later attempt looks for the comment first.
+func deliver(ctx context.Context, env *Env, it *store.OutboxItem, beforeComment func() error) error {
 	var ev engine.UpstreamEvent
 	if err := json.Unmarshal([]byte(it.Event), &ev); err != nil {
 		return fmt.Errorf("outbox item %d is not an event we can read: %w", it.Seq, err)
@@ -239,15 +256,20 @@ func deliver(ctx context.Context, env *Env, it *store.OutboxItem) error {
 	if comment == "" {
 		return nil
 	}
-	if it.Attempts > 0 {
-		// An earlier attempt may have posted it before it failed.
-		bodies, err := f.Comments(ctx, p, n)
-		if err != nil {
+	if it.Attempts == 0 {
+		if err := beforeComment(); err != nil {
 			return err
 		}
-		if slices.Contains(bodies, comment) {
-			return nil
-		}
+		return f.Comment(ctx, p, n, comment)
+	}
+	// An earlier attempt may have posted it before it failed or its
+	// process ended.
+	bodies, err := f.Comments(ctx, p, n)
+	if err != nil {
+		return err
+	}
+	if slices.Contains(bodies, comment) {
+		return nil
 	}
 	return f.Comment(ctx, p, n, comment)
 }
