@@ -90,6 +90,13 @@ func (c *infoCmd) Run(a *runner) error {
 		row("Lease", engine.FormatLease(t.Lease)+" (a change by "+t.Agent+" renews it)")
 	}
 	date("Lease until", t.LeaseUntil)
+	if src := t.Source; src != nil {
+		line := src.Type + " " + src.Host + "/" + src.Ref()
+		if src.URL != "" {
+			line += " " + src.URL
+		}
+		row("Source", line)
+	}
 	if t.HasDoc {
 		size := ""
 		if t.Archived == "" {
