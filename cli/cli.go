@@ -89,6 +89,7 @@ type commands struct {
 	Doc        docCmd        `cmd:"" help:"Write, read, edit or delete a task's markdown doc."`
 	Archive    archiveCmd    `cmd:"" help:"Move old finished tasks into quarterly archive segments."`
 	Serve      serveCmd      `cmd:"" help:"Run the MCP server (stdio, or streamable HTTP with --http)."`
+	Init       initCmd       `cmd:"" help:"Add the MCP server to an agent's config (Claude Code, Cursor, Gemini CLI, Codex, Windsurf, VS Code)."`
 	Claim      claimCmd      `cmd:"" help:"Take the most urgent READY task (or one by id) for an agent."`
 	Release    releaseCmd    `cmd:"" help:"Hand a claimed task back to the pool, with an optional note."`
 	AssignAll  assignAllCmd  `cmd:"" name:"assign-all" help:"Hold every free pending task a filter selects for one agent."`

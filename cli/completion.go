@@ -37,7 +37,7 @@ var subcommands = [][2]string{
 	{"annotate", "Add a note"}, {"denotate", "Remove a note"}, {"duplicate", "Copy a task"},
 	{"undo", "Reverse your last command"}, {"import", "Import tasks from JSON"},
 	{"export", "Print tasks as JSON"}, {"projects", "List projects"}, {"tags", "List tags"},
-	{"doc", "The markdown doc of a task"}, {"where", "Show the store in use"}, {"serve", "Run the MCP server"}, {"archive", "Archive old finished tasks"},
+	{"doc", "The markdown doc of a task"}, {"where", "Show the store in use"}, {"serve", "Run the MCP server"}, {"init", "Add the MCP server to an agent"}, {"archive", "Archive old finished tasks"},
 	{"calc", "Resolve a date expression"}, {"completion", "Print a completion script"},
 	{"claim", "Take a task for an agent"}, {"release", "Hand a claimed task back"},
 	{"assign-all", "Hold tasks for one agent"}, {"remove", "Delete and purge a task"},
