@@ -21,6 +21,7 @@ type MigrateResult struct {
 	ArchivedSkipped int `json:"archived_skipped"`
 	Entries         int `json:"entries"`
 	EntriesSkipped  int `json:"entries_skipped"`
+	Owed            int `json:"owed,omitempty"` // upstream changes still owed, carried over
 }
 
 // migrateArchived is an archived task of the source with its segment and doc.
@@ -36,6 +37,7 @@ type migrateSource struct {
 	docs     map[string]string
 	archived []migrateArchived
 	journal  []*store.Entry
+	owed     []*store.OutboxItem
 }
 
 // Migrate copies the backlog in from, whole, into to: every task of any
@@ -100,7 +102,10 @@ func Migrate(ctx context.Context, from, to store.Store, progress func(done, tota
 				src.archived = append(src.archived, a)
 			}
 		}
-		src.journal, err = tx.Entries(ctx, 0, "", 0)
+		if src.journal, err = tx.Entries(ctx, 0, "", 0); err != nil {
+			return err
+		}
+		src.owed, err = tx.Owed(ctx, 0)
 		return err
 	})
 	if err != nil {
@@ -312,6 +317,36 @@ func (src *migrateSource) writeTo(ctx context.Context, tx store.Tx, res *Migrate
 		if err := tx.MarkUndone(ctx, seqs[e.Seq], by); err != nil {
 			return fmt.Errorf("cannot migrate journal entry %d: %w", e.Seq, err)
 		}
+	}
+
+	// Upstream changes still owed go along, so that none is lost; one the
+	// destination owes already (a second run) is not owed twice.
+	if len(src.owed) > 0 {
+		have, err := tx.Owed(ctx, 0)
+		if err != nil {
+			return err
+		}
+		type owedKey struct {
+			task, event string
+			at          int64
+		}
+		seen := map[owedKey]bool{}
+		for _, it := range have {
+			seen[owedKey{it.TaskUUID, it.Event, it.At.Unix()}] = true
+		}
+		var add []*store.OutboxItem
+		for _, it := range src.owed {
+			if k := (owedKey{it.TaskUUID, it.Event, it.At.Unix()}); !seen[k] {
+				seen[k] = true
+				c := *it
+				c.Seq = 0
+				add = append(add, &c)
+			}
+		}
+		if err := tx.Enqueue(ctx, add); err != nil {
+			return fmt.Errorf("cannot migrate the upstream changes owed: %w", err)
+		}
+		res.Owed = len(add)
 	}
 
 	// The id counter: at least the highest id the source knows.
