@@ -10,12 +10,16 @@ import (
 	backlog "github.com/agent-backlog/backlog"
 	"github.com/agent-backlog/backlog/config"
 	"github.com/agent-backlog/backlog/engine"
+	"github.com/agent-backlog/backlog/importers"
+	"github.com/agent-backlog/backlog/importers/backlogmd"
+	"github.com/agent-backlog/backlog/importers/beads"
+	"github.com/agent-backlog/backlog/importers/tsbacklog"
 	"github.com/agent-backlog/backlog/store"
 )
 
 type migrateCmd struct {
-	From string `required:"" help:"The backlog to copy: sqlite:PATH or postgres:URL[#namespace]." placeholder:"STORE"`
-	To   string `required:"" help:"Where to copy it: sqlite:PATH (created if needed) or postgres:URL[#namespace]." placeholder:"STORE"`
+	From string `required:"" help:"What to copy: sqlite:PATH or postgres:URL[#namespace], or another tool's data: ts-backlog:DIR[#collection], beads:PATH, backlog-md:DIR." placeholder:"SOURCE"`
+	To   string `help:"Where to copy it: sqlite:PATH (created if needed) or postgres:URL[#namespace]; for another tool's data, the current backlog when not given." placeholder:"STORE"`
 }
 
 func (c *migrateCmd) Help() string {
@@ -32,8 +36,27 @@ UUID is a clash: nothing is copied. A store is sqlite:PATH (a backlog.db
 file; --to creates it) or postgres:URL, with #namespace at the end for a
 namespaced backlog. A progress bar shows on a terminal.
 
+It also brings in another tool's tasks, into the current backlog (or --to):
+
+  ts-backlog:DIR   the TypeScript backlog server's data directory (its
+                   TASKDATA): the current snapshot, every agent's operation
+                   log, the archive and the docs; ids, UUIDs, notes,
+                   dependencies and recurrence kept. A directory holding
+                   several namespaces needs one named: DIR#namespace.
+  beads:PATH       beads' JSONL export (bd export, or .beads/issues.jsonl;
+                   PATH may be the file, .beads or the repository).
+  backlog-md:DIR   Backlog.md's markdown task files (DIR is the repository,
+                   or its backlog/ folder).
+
+These keep the tasks' UUIDs (beads and Backlog.md ones are derived from their
+ids), so a second run copies nothing. A task whose id the backlog has used, or
+two tasks with one id, keep their UUIDs and the later gets a new id; the output
+says so, with every mapping applied and everything left out, and why.
+
 Examples:
 
+    backlog migrate --from ts-backlog:$HOME/.claude/plugins/data/backlog/projects/web-1a2b3c4d
+    backlog migrate --from beads:.beads/issues.jsonl --json
     backlog migrate --from sqlite:$HOME/.local/share/backlog/projects/web-1a2b3c4d/backlog.db \
         --to postgres://backlog@db.internal/backlog#web
     backlog migrate --from postgres:postgres://db.internal/backlog#web --to sqlite:web.db --json`
@@ -42,6 +65,9 @@ Examples:
 // migrateSpec is a parsed --from or --to.
 func migrateSpec(flag, spec string, create bool) (*config.Config, error) {
 	bad := backlog.Invalidf("--%s must be sqlite:PATH or postgres:URL, got %q", flag, spec)
+	if flag == "from" {
+		bad = backlog.Invalidf("--from must be sqlite:PATH, postgres:URL, ts-backlog:DIR, beads:PATH or backlog-md:DIR, got %q", spec)
+	}
 	kind, rest, ok := strings.Cut(spec, ":")
 	switch {
 	case !ok || rest == "":
@@ -76,6 +102,12 @@ func migrateSpec(flag, spec string, create bool) (*config.Config, error) {
 }
 
 func (c *migrateCmd) Run(a *runner) error {
+	if kind, path, ok := foreignSpec(c.From); ok {
+		return c.runForeign(a, kind, path)
+	}
+	if c.To == "" {
+		return backlog.Invalidf("--to is needed to copy a backlog from %s", c.From)
+	}
 	fromCfg, err := migrateSpec("from", c.From, false)
 	if err != nil {
 		return err
@@ -132,4 +164,134 @@ func migrateCount(n int, word string) string {
 		return fmt.Sprintf("%d %sies", n, strings.TrimSuffix(word, "y"))
 	}
 	return plural(n, word)
+}
+
+// foreignSpec recognises another tool's data as --from names it.
+func foreignSpec(spec string) (kind, path string, ok bool) {
+	kind, path, ok = strings.Cut(spec, ":")
+	switch kind {
+	case tsbacklog.Kind, beads.Kind, backlogmd.Kind:
+		return kind, path, ok
+	}
+	return "", "", false
+}
+
+// readForeign reads another tool's data.
+func readForeign(kind, path string) (*importers.Backlog, error) {
+	if path == "" {
+		return nil, backlog.Invalidf("--from %s: needs a path after the colon", kind)
+	}
+	switch kind {
+	case tsbacklog.Kind:
+		dir, collection := path, ""
+		if i := strings.LastIndexByte(path, '#'); i >= 0 {
+			if _, err := os.Stat(path); err != nil {
+				dir, collection = path[:i], path[i+1:]
+			}
+		}
+		return tsbacklog.Read(dir, collection)
+	case beads.Kind:
+		return beads.Read(path)
+	}
+	return backlogmd.Read(path)
+}
+
+// migrateForeignJSON is the --json result of a migration from another tool.
+type migrateForeignJSON struct {
+	Source string `json:"source"`
+	Read   string `json:"read"`
+	engine.MigrateInResult
+	Mapped  []string `json:"mapped,omitempty"`
+	Skipped []string `json:"skipped,omitempty"`
+}
+
+// runForeign brings another tool's tasks into the current backlog, or the
+// one --to names.
+func (c *migrateCmd) runForeign(a *runner, kind, path string) error {
+	src, err := readForeign(kind, path)
+	if err != nil {
+		return err
+	}
+	cfg, err := a.Config()
+	if err != nil {
+		return err
+	}
+	var eng *engine.Engine
+	where := cfg.File
+	if c.To == "" {
+		if eng, err = a.Engine(true); err != nil {
+			return err
+		}
+	} else {
+		toCfg, err := migrateSpec("to", c.To, true)
+		if err != nil {
+			return err
+		}
+		to, err := openBacklog(a.ctx, a.env, toCfg, true)
+		if err != nil {
+			return err
+		}
+		defer to.Close()
+		clock, err := configClock(a)
+		if err != nil {
+			return err
+		}
+		eng = engine.New(to, engine.Options{Agent: cfg.Agent, Clock: clock})
+		cfg, where = toCfg, toCfg.File
+	}
+	if cfg.Backend == "postgres" {
+		where = "the PostgreSQL backlog"
+		if cfg.Namespace != "" {
+			where += " " + cfg.Namespace
+		}
+	}
+	res, err := eng.MigrateIn(a.ctx, src.Source, src.Tasks, src.Docs)
+	if err != nil {
+		return err
+	}
+	if a.globals.JSON {
+		out := migrateForeignJSON{Source: src.Source, Read: src.Read, MigrateInResult: *res}
+		if res.Tasks+res.Archived > 0 {
+			out.Mapped, out.Skipped = src.Mapped, src.Skipped
+		}
+		return a.printJSON(out)
+	}
+	a.say("Read %s: %s.", src.Source, src.Read)
+	found := res.TasksSkipped + res.ArchivedSkipped
+	if res.Tasks+res.Archived == 0 {
+		a.say("Nothing to copy: %s holds all %s already (matched by UUID).", where, plural(found, "task"))
+		return nil
+	}
+	there := "nothing was already there"
+	switch {
+	case found == 1:
+		there = "1 task was already there (matched by UUID)"
+	case found > 1:
+		there = fmt.Sprintf("%d tasks were already there (matched by UUID)", found)
+	}
+	a.say("Copied %s, %s and %s into %s; %s.", plural(res.Tasks, "task"), plural(res.Archived, "archived task"),
+		plural(res.Docs, "doc"), where, there)
+	if len(res.Renumbered) > 0 {
+		a.say("Renumbered, keeping their UUIDs (an id is given once):")
+		for _, r := range res.Renumbered {
+			why := fmt.Sprintf("the backlog had used %d", r.From)
+			if r.Holder != "" {
+				why = fmt.Sprintf("%d stays with %s, made first", r.From, r.Holder[:8])
+			}
+			a.say("  %d -> %d  %s (%s)", r.From, r.To, r.Description, why)
+		}
+	}
+	if len(src.Mapped) > 0 {
+		a.say("Mapped:")
+		for _, m := range src.Mapped {
+			a.say("  %s", m)
+		}
+	}
+	if len(src.Skipped) > 0 {
+		a.say("Skipped:")
+		for _, s := range src.Skipped {
+			a.say("  %s", s)
+		}
+	}
+	return nil
 }

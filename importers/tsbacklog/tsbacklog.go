@@ -363,9 +363,12 @@ func (r *reader) logs(m *manifest) ([]op, []string, error) {
 	var all []op
 	var words []string
 	for _, f := range files {
-		ops, err := r.readOps(f.path)
+		ops, found, err := r.readOps(f.path)
 		if err != nil {
 			return nil, nil, err
+		}
+		if !found {
+			continue // a log not written yet reads as empty, as it does there
 		}
 		all = append(all, ops...)
 		who := "the log"
@@ -392,17 +395,17 @@ func (r *reader) logs(m *manifest) ([]op, []string, error) {
 
 // readOps reads one log. A line that is not an operation (a write cut short
 // by a crash) is skipped, as the engine skips it, and said.
-func (r *reader) readOps(rel string) ([]op, error) {
+func (r *reader) readOps(rel string) ([]op, bool, error) {
 	p, err := r.file(rel)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	f, err := os.Open(p)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil // a log not written yet reads as empty, as it does there
+		return nil, false, nil
 	}
 	if err != nil {
-		return nil, backlog.Environmentf(err, "cannot read %s: %v", p, unwrapPath(err))
+		return nil, false, backlog.Environmentf(err, "cannot read %s: %v", p, unwrapPath(err))
 	}
 	defer f.Close()
 	var out []op
@@ -422,12 +425,12 @@ func (r *reader) readOps(rel string) ([]op, error) {
 		out = append(out, o)
 	}
 	if err := sc.Err(); err != nil {
-		return nil, backlog.Environmentf(err, "cannot read %s: %v", p, unwrapPath(err))
+		return nil, false, backlog.Environmentf(err, "cannot read %s: %v", p, unwrapPath(err))
 	}
 	if bad > 0 {
 		r.notes.Skip("%d line%s of %s %s not an operation (a write cut short); skipped, as the server skips them", bad, plural(bad), rel, map[bool]string{true: "is", false: "are"}[bad == 1])
 	}
-	return out, nil
+	return out, true, nil
 }
 
 // apply applies one operation to the records. A set carries the whole new
