@@ -82,7 +82,7 @@ type commands struct {
 	Undo       undoCmd       `cmd:"" help:"Reverse your most recent command, as a whole."`
 	Import     importCmd     `cmd:"" help:"Import tasks from JSON (ours or Taskwarrior's)."`
 	Export     exportCmd     `cmd:"" help:"Print tasks of any status as a JSON array, or as a markdown page with --markdown."`
-	Migrate    migrateCmd    `cmd:"" help:"Copy a backlog whole between SQLite and PostgreSQL."`
+	Migrate    migrateCmd    `cmd:"" help:"Copy a backlog between SQLite and PostgreSQL, or bring in the TypeScript server's, beads' or Backlog.md's tasks."`
 	Sync       syncCmd       `cmd:"" help:"Send updates owed to GitHub/GitLab issues, and pull their changes."`
 	Projects   projectsCmd   `cmd:"" help:"List the projects of pending tasks."`
 	Tags       tagsCmd       `cmd:"" help:"List the tags of pending tasks."`
