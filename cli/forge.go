@@ -109,21 +109,59 @@ func (a *runner) pushOwed() {
 	a.reportPush(res)
 }
 
-// reportPush says what a delivery left: issues gone, updates owed.
+// reportPush says what a delivery left: a line for each issue found gone,
+// and one line for the updates still owed, naming their issues and why.
 func (a *runner) reportPush(res *mirror.PushResult) {
 	for _, g := range res.Gone {
 		fmt.Fprintf(a.env.Stderr, "backlog: %s: upstream issue gone; the local change stands (backlog sync --status lists it)\n", g)
 	}
-	said := map[string]bool{}
+	if line := owedLine(res); line != "" {
+		fmt.Fprintln(a.env.Stderr, "backlog: "+line)
+	}
+}
+
+// owedLine names the updates a delivery left owed that concern the command:
+// those it tried and could not deliver, and those never tried (the
+// command's own, held behind an earlier update of their issue that is not
+// due yet). Older updates waiting for their next attempt are not repeated
+// by every command. The reason is the first such issue's last error.
+func owedLine(res *mirror.PushResult) string {
+	var refs []string
+	seen := map[string]bool{}
+	why := map[string]string{} // by issue: the error of its first owed update
+	reason := ""
 	for _, it := range res.Owed {
-		err, tried := res.Failed[it.Seq]
-		ref := it.Source.Ref()
-		if !tried || said[ref] {
+		key := it.Source.Key()
+		if _, ok := why[key]; !ok {
+			why[key] = it.LastError
+		}
+		if _, tried := res.Failed[it.Seq]; !tried && it.Attempts > 0 {
 			continue
 		}
-		said[ref] = true
-		fmt.Fprintf(a.env.Stderr, "backlog: %s: the upstream update is owed (%s); backlog sync retries it\n", ref, oneLine(err))
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		refs = append(refs, it.Source.Ref())
+		if reason == "" {
+			reason = why[key]
+		}
 	}
+	if reason != "" {
+		reason = " (" + strings.Join(strings.Fields(reason), " ") + ")"
+	}
+	switch len(refs) {
+	case 0:
+		return ""
+	case 1:
+		return fmt.Sprintf("%s: the upstream update is owed%s; backlog sync retries it", refs[0], reason)
+	}
+	const most = 3
+	names := strings.Join(refs[:min(len(refs), most)], ", ")
+	if len(refs) > most {
+		names += fmt.Sprintf(" and %d more", len(refs)-most)
+	}
+	return fmt.Sprintf("upstream updates to %s are owed%s; backlog sync retries them", names, reason)
 }
 
 func oneLine(err error) string { return strings.Join(strings.Fields(err.Error()), " ") }

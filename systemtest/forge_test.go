@@ -153,6 +153,7 @@ func TestForgesThroughTheBinary(t *testing.T) {
 			t.Run("a wrong token is one sentence naming the variable, never the token", func(t *testing.T) { wrongToken(t, bin, kind) })
 			t.Run("a missing token names the variable", func(t *testing.T) { missingToken(t, bin, kind) })
 			t.Run("a forge that is down owes the change and sync delivers it", func(t *testing.T) { forgeDown(t, bin, kind) })
+			t.Run("each command whose update is owed says so in one line", func(t *testing.T) { owedEveryCommand(t, bin, kind) })
 			t.Run("a gone issue keeps the local change and sync --status lists it", func(t *testing.T) { issueGone(t, bin, kind) })
 			t.Run("a process killed before its push is pushed once by the next command", func(t *testing.T) { killedBeforePush(t, bin, kind) })
 			t.Run("a process killed before the forge's answer is pushed once by sync", func(t *testing.T) { killedBeforeAnswer(t, bin, kind) })
@@ -343,6 +344,71 @@ func forgeDown(t *testing.T, bin, kind string) {
 	}
 	if status := p.ok("sync", "--status"); !strings.Contains(status, "Nothing owed upstream; no issue gone.") {
 		t.Errorf("sync --status said %q", status)
+	}
+}
+
+// heal makes the fake answer again: the failures still injected are used
+// up by plain requests.
+func heal(t *testing.T, f forgetest.Fake) {
+	t.Helper()
+	for range 1000 {
+		resp, err := http.Get(f.URL() + "/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusServiceUnavailable {
+			return
+		}
+	}
+	t.Fatal("the fake still fails")
+}
+
+func owedEveryCommand(t *testing.T, bin, kind string) {
+	p := newForgeProc(t, bin, kind)
+	iid := p.fake.AddIssue(p.repo, forge.Issue{Title: "a", Labels: []string{"To Do"}})
+	p.fake.AddIssue(p.repo, forge.Issue{Title: "b"})
+	p.importAll()
+	p.fake.Fail("", 1000, http.StatusServiceUnavailable, 0)
+	// The claim fails and waits for its next attempt; the commands after it
+	// on the same issue are held behind it, and still say they are owed.
+	for _, args := range [][]string{{"claim", "1"}, {"modify", "1", "+ux"}, {"done", "1", "--note", "shipped"}} {
+		out, errOut, code := p.run(args...)
+		if code != 0 || out == "" {
+			t.Fatalf("backlog %v: exit %d, stdout %q, stderr %q", args, code, out, errOut)
+		}
+		oneLine(t, fmt.Sprintf("backlog %v: stderr", args), errOut)
+		if !strings.HasPrefix(errOut, "backlog: "+p.repo+"#1: the upstream update is owed") {
+			t.Errorf("backlog %v: stderr %q", args, errOut)
+		}
+	}
+	// Two issues owed by one command: still one line.
+	out, errOut, code := p.run("modify", "project:app", "--", "+later")
+	if code != 0 || out == "" {
+		t.Fatalf("modify of both: exit %d, stderr %q", code, errOut)
+	}
+	oneLine(t, "modify of both: stderr", errOut)
+	if !strings.Contains(errOut, "upstream updates to ") || !strings.Contains(errOut, p.repo+"#1") || !strings.Contains(errOut, p.repo+"#2") {
+		t.Errorf("modify of both: stderr %q", errOut)
+	}
+	// A command that owes nothing does not repeat what is owed.
+	if _, errOut, _ := p.run("add", "unrelated"); errOut != "" && !strings.Contains(errOut, "503") {
+		t.Errorf("add: stderr %q", errOut)
+	}
+	heal(t, p.fake)
+	out = p.ok("sync")
+	if !strings.Contains(out, "owed 0") {
+		t.Errorf("sync said %q", out)
+	}
+	is, _ := p.fake.Issue(p.repo, iid)
+	if !slices.Contains(is.Labels, "Done") || !slices.Contains(is.Labels, "ux") || !slices.Equal(is.Assignees, []string{"octo-bob"}) {
+		t.Errorf("upstream: %+v", is)
+	}
+	if other, _ := p.fake.Issue(p.repo, iid+1); !slices.Contains(other.Labels, "later") {
+		t.Errorf("upstream: %+v", other)
+	}
+	if c := p.fake.Comments(p.repo, iid); !slices.Equal(c, []string{"shipped"}) {
+		t.Errorf("comments %q", c)
 	}
 }
 

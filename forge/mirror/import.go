@@ -1,8 +1,10 @@
 package mirror
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -66,7 +68,8 @@ func ValidRepo(kind, repo string) error {
 
 // Import lists the repository's open issues on f (every page; pull
 // requests never appear) or reads the numbers asked for, and makes a task
-// of each not imported yet, in one transaction.
+// of each not imported yet, in one transaction, ids in the order of the
+// issue numbers.
 func Import(ctx context.Context, env *Env, f forge.Forge, eng *engine.Engine, st store.Store, opts ImportOptions) (*ImportResult, error) {
 	if err := ValidRepo(f.Kind(), opts.Repo); err != nil {
 		return nil, err
@@ -128,6 +131,9 @@ func Import(ctx context.Context, env *Env, f forge.Forge, eng *engine.Engine, st
 			return nil, err
 		}
 	}
+	// Ids follow the issues' numbers, whatever order the forge lists
+	// them in (newest first on both), so that task 1 is the oldest issue.
+	slices.SortStableFunc(issues, func(a, b forge.Issue) int { return cmp.Compare(a.IID, b.IID) })
 	items := make([]engine.IssueTask, 0, len(issues))
 	for i := range issues {
 		is := &issues[i]

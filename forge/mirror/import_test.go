@@ -40,10 +40,15 @@ func TestAnImportReadsEveryPageAndSkipsPullRequests(t *testing.T) {
 		if len(pages) < 3 {
 			t.Errorf("the import read %d pages of issues, want 3 or more:%s", len(pages), requestLog(r.fake))
 		}
+		var last int64
 		for _, task := range r.tasks() {
 			if strings.HasPrefix(task.Description, "Pull request") {
 				t.Errorf("task %d is a pull request: %q", task.ID, task.Description)
 			}
+			if task.Source.IID < last {
+				t.Errorf("task %d is issue #%d, after #%d: ids should follow the issue numbers", task.ID, task.Source.IID, last)
+			}
+			last = task.Source.IID
 		}
 		if got := len(r.tasks()); got != n {
 			t.Errorf("the backlog holds %d tasks, want %d", got, n)
