@@ -31,12 +31,21 @@ const PushInterval = 30 * time.Second
 // pushTimeout bounds one background delivery.
 const pushTimeout = 2 * time.Minute
 
+// closeGrace is how long Close lets the pusher deliver what the last
+// commands left owed (a client that ends the session right after task_done
+// still gets its issue updated), before it gives up; what is left stays
+// owed for the next command or sync.
+const closeGrace = 5 * time.Second
+
 // pusher delivers the outbox in the background, one delivery at a time.
 type pusher struct {
-	once   sync.Once
-	kick   chan struct{}
-	cancel context.CancelFunc
-	done   chan struct{}
+	mu      sync.Mutex
+	started bool
+	closed  bool
+	kick    chan struct{}
+	stop    chan struct{} // closed by Close: one last round, then return
+	cancel  context.CancelFunc
+	done    chan struct{}
 }
 
 // owed asks the background pusher to deliver now; it starts it on first
@@ -46,13 +55,20 @@ func (s *Server) owed() {
 		return
 	}
 	p := &s.push
-	p.once.Do(func() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return
+	}
+	if !p.started {
+		p.started = true
 		p.kick = make(chan struct{}, 1)
+		p.stop = make(chan struct{})
 		p.done = make(chan struct{})
 		ctx, cancel := context.WithCancel(context.Background())
 		p.cancel = cancel
 		go s.pushLoop(ctx)
-	})
+	}
 	select {
 	case p.kick <- struct{}{}:
 	default:
@@ -64,39 +80,61 @@ func (s *Server) pushLoop(ctx context.Context) {
 	tick := time.NewTicker(PushInterval)
 	defer tick.Stop()
 	for {
+		last := false
 		select {
 		case <-ctx.Done():
 			return
+		case <-s.push.stop:
+			last = true
 		case <-s.push.kick:
 		case <-tick.C:
 		}
-		s.mu.Lock()
-		st := s.store
-		s.mu.Unlock()
-		if st == nil {
-			continue
+		s.deliver(ctx)
+		if last {
+			return
 		}
-		agent := s.opts.Agent
-		if agent == "" {
-			agent = "mcp"
-		}
-		e := engine.New(st, engine.Options{Agent: agent, Clock: s.opts.Clock})
-		pctx, cancel := context.WithTimeout(ctx, pushTimeout)
-		if err := s.opts.Forges.Push(pctx, e); err != nil && ctx.Err() == nil {
-			s.log.Warn("upstream updates are owed", "error", err)
-		}
-		cancel()
 	}
 }
 
-// stopPushing ends the background pusher and waits for it.
-func (s *Server) stopPushing() {
-	p := &s.push
-	if p.cancel == nil {
+// deliver runs one delivery of the outbox.
+func (s *Server) deliver(ctx context.Context) {
+	s.mu.Lock()
+	st := s.store
+	s.mu.Unlock()
+	if st == nil {
 		return
 	}
+	agent := s.opts.Agent
+	if agent == "" {
+		agent = "mcp"
+	}
+	e := engine.New(st, engine.Options{Agent: agent, Clock: s.opts.Clock})
+	pctx, cancel := context.WithTimeout(ctx, pushTimeout)
+	defer cancel()
+	if err := s.opts.Forges.Push(pctx, e); err != nil && ctx.Err() == nil {
+		s.log.Warn("upstream updates are owed", "error", err)
+	}
+}
+
+// stopPushing ends the background pusher after one last delivery, within
+// closeGrace, and waits for it.
+func (s *Server) stopPushing() {
+	p := &s.push
+	p.mu.Lock()
+	started := p.started && !p.closed
+	p.closed = true
+	p.mu.Unlock()
+	if !started {
+		return
+	}
+	close(p.stop)
+	select {
+	case <-p.done:
+	case <-time.After(closeGrace):
+		p.cancel()
+		<-p.done
+	}
 	p.cancel()
-	<-p.done
 }
 
 // syncTool is task_sync.
