@@ -104,6 +104,7 @@ type commands struct {
 	Calc       calcCmd       `cmd:"" help:"Resolve a date expression (eom, friday+1w) in UTC."`
 	Completion completionCmd `cmd:"" help:"Print a bash, zsh or fish completion script."`
 	Complete   completeCmd   `cmd:"" name:"_complete" hidden:"" help:"Print ids, projects or tags for shell completion."`
+	versions                 // version and --version
 }
 
 // runner is one run of the command line: its environment, its flags, and the

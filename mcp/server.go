@@ -8,7 +8,7 @@
 // Wiring a command (cmd/backlog) takes a few lines:
 //
 //	opts, err := mcp.OptionsFromEnv(os.Getenv)
-//	opts.Clock, opts.Version = clock, version
+//	opts.Clock = clock
 //	srv := mcp.NewServer(open, opts)
 //	defer srv.Close()
 //	err = srv.ServeStdio(ctx, os.Stdin, os.Stdout) // or srv.ServeHTTP(ctx, addr)
@@ -30,6 +30,7 @@ import (
 
 	backlog "github.com/agent-backlog/backlog"
 	"github.com/agent-backlog/backlog/engine"
+	"github.com/agent-backlog/backlog/internal/version"
 	"github.com/agent-backlog/backlog/store"
 )
 
@@ -60,7 +61,8 @@ type Options struct {
 	// Logger receives the server's logs; nil means warnings and errors as
 	// text on Stderr. Logs never go to stdout, which carries the protocol.
 	Logger *slog.Logger
-	// Version is reported to clients as the server's version.
+	// Version is reported to clients as the server's version; empty means
+	// this binary's (internal/version), as backlog --version prints it.
 	Version string
 
 	// Token is the bearer token HTTP clients must send (BACKLOG_HTTP_TOKEN).
@@ -197,7 +199,7 @@ func NewServer(open func(context.Context) (store.Store, error), opts Options) *S
 		opts.Logger = slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
 	if opts.Version == "" {
-		opts.Version = "dev"
+		opts.Version = version.Current().String()
 	}
 	if err := checkToolsets(opts.Toolsets); err != nil {
 		panic("mcp.NewServer: " + err.Error())

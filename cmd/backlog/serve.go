@@ -12,9 +12,6 @@ import (
 	"github.com/agent-backlog/backlog/tasksmd/workspace"
 )
 
-// version is reported to MCP clients; release builds set it with -ldflags.
-var version = "dev"
-
 // serve runs the MCP server for `backlog serve`, and beside it, with
 // --tasksmd-sync, the loop that keeps the TASKS.md files in step.
 func serve(ctx context.Context, r cli.ServeRequest) error {
@@ -22,7 +19,7 @@ func serve(ctx context.Context, r cli.ServeRequest) error {
 	if err != nil {
 		return err
 	}
-	opts.Clock, opts.Version, opts.Stderr = r.Clock, version, r.Stderr
+	opts.Clock, opts.Stderr = r.Clock, r.Stderr
 	if r.Forges != nil {
 		opts.Forges = r.Forges
 	}
