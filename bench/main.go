@@ -5,6 +5,7 @@
 //	go run ./bench            # 100,000 tasks
 //	go run ./bench -n 20000   # a smaller store, for a quick look
 //	go run ./bench -tasksmd   # only the TASKS.md commands (5,000 tasks, 20 files)
+//	go run ./bench -hooks     # only the Claude Code hooks (10,000 tasks)
 //
 // Timings are medians over repeated runs; the machine may be shared, so
 // compare ratios between runs rather than trusting one figure.
@@ -40,6 +41,9 @@ func main() {
 	do := run
 	if *onlyTasksmd {
 		do = runTasksmd
+	}
+	if *onlyHooks {
+		do = runHooks
 	}
 	if err := do(*n, *runs, *keep); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
