@@ -2,6 +2,7 @@ package github
 
 import (
 	"context"
+	"net/http"
 	"slices"
 	"strings"
 
@@ -19,6 +20,11 @@ func (f *Forge) Get(ctx context.Context, project string, iid int64) (*forge.Issu
 	i, resp, err := f.client.Issues.Get(bypass(ctx), owner, repo, int(iid))
 	if err != nil {
 		return nil, f.classify(resp, err)
+	}
+	if i.IsPullRequest() {
+		// GitHub serves pull requests on the issue routes too; the
+		// backlog knows none, as the lists skip them.
+		return nil, &forge.GoneError{Status: http.StatusNotFound}
 	}
 	iss := toIssue(i)
 	return &iss, nil

@@ -360,3 +360,16 @@ func TestAnImportRefusesBadInputInOneSentenceAndChangesNothing(t *testing.T) {
 		}
 	})
 }
+
+func TestAPullRequestAskedForByNumberIsNotImported(t *testing.T) {
+	r := newRig(t, "github", "")
+	r.add("an issue")
+	pr := r.fake.AddPullRequest(r.repo, "a pull request")
+	_, err := mirror.Import(r.ctx, r.env, r.f, r.eng, r.st, mirror.ImportOptions{Repo: r.repo, Issues: []int64{pr}})
+	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("has no issue #%d", pr)) {
+		t.Errorf("importing pull request #%d: %v, want a refusal: it is no issue", pr, err)
+	}
+	if n := len(r.tasks()); n != 0 {
+		t.Errorf("the backlog holds %d tasks", n)
+	}
+}

@@ -110,7 +110,7 @@ func Sync(ctx context.Context, env *Env, eng *engine.Engine, st store.Store, opt
 		if !since.IsZero() {
 			rs.Since = since.UTC().Format(time.RFC3339)
 		}
-		pulled, newest, listed, err := pullRepo(ctx, env, eng, s, r.byIID, since, owedKeys)
+		pulled, newest, listed, err := pullRepo(ctx, env, eng, st, s, r.byIID, since, owedKeys, strings.TrimSpace(opts.Filter) != "")
 		rs.Listed = listed
 		if err != nil {
 			if !forge.IsAuth(err) && !forge.IsUnavailable(err) && !forge.IsGone(err) {
@@ -138,9 +138,13 @@ func Sync(ctx context.Context, env *Env, eng *engine.Engine, st store.Store, opt
 }
 
 // pullRepo lists the repository's issues changed since the last sync and
-// brings each into its task, in one transaction.
-func pullRepo(ctx context.Context, env *Env, eng *engine.Engine, s backlog.Source, byIID map[int64]*backlog.Task,
-	since time.Time, owedKeys map[string]bool) ([]Pulled, time.Time, int, error) {
+// brings each into its task, in one transaction. It returns the new
+// high-water mark: the newest change listed, but no later than the first
+// change it had to leave for a later sync (an issue with a change still
+// owed, or, when the sync is filtered, one whose task the filter left out),
+// so that the next sync lists that issue again.
+func pullRepo(ctx context.Context, env *Env, eng *engine.Engine, st store.Store, s backlog.Source, byIID map[int64]*backlog.Task,
+	since time.Time, owedKeys map[string]bool, filtered bool) ([]Pulled, time.Time, int, error) {
 	f, err := env.ForSource(s)
 	if err != nil {
 		return nil, time.Time{}, 0, err
@@ -148,6 +152,13 @@ func pullRepo(ctx context.Context, env *Env, eng *engine.Engine, s backlog.Sourc
 	repo := env.Repo(s.Host, s.Project)
 	issues := map[string]forge.Issue{} // by task UUID
 	var uuids []string
+	var left time.Time               // the first change left for later
+	others := map[string]time.Time{} // issues without a task of the filter, by source key
+	leave := func(at time.Time) {
+		if left.IsZero() || at.Before(left) {
+			left = at
+		}
+	}
 	newest, listed := since, 0
 	err = f.List(ctx, s.Project, forge.ListOptions{All: true, Since: since}, func(page []forge.Issue) error {
 		for _, is := range page {
@@ -156,7 +167,16 @@ func pullRepo(ctx context.Context, env *Env, eng *engine.Engine, s backlog.Sourc
 				newest = is.UpdatedAt
 			}
 			t, ok := byIID[is.IID]
-			if !ok || owedKeys[t.Source.Key()] {
+			switch {
+			case !ok && filtered:
+				src := s
+				src.IID = is.IID
+				others[src.Key()] = is.UpdatedAt
+				continue
+			case !ok:
+				continue
+			case owedKeys[t.Source.Key()]:
+				leave(is.UpdatedAt)
 				continue
 			}
 			if _, dup := issues[t.UUID]; !dup {
@@ -168,6 +188,24 @@ func pullRepo(ctx context.Context, env *Env, eng *engine.Engine, s backlog.Sourc
 	})
 	if err != nil {
 		return nil, time.Time{}, listed, err
+	}
+	if len(others) > 0 {
+		keys := make([]string, 0, len(others))
+		for k := range others {
+			keys = append(keys, k)
+		}
+		if err := st.Read(ctx, func(tx store.Tx) error {
+			linked, err := tx.SourceTasks(ctx, keys)
+			for k := range linked {
+				leave(others[k])
+			}
+			return err
+		}); err != nil {
+			return nil, time.Time{}, listed, err
+		}
+	}
+	if !left.IsZero() && left.Before(newest) {
+		newest = left
 	}
 	if len(uuids) == 0 {
 		return nil, newest, listed, nil
