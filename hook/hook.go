@@ -30,17 +30,20 @@ type Event struct {
 	handle func(ctx context.Context, in *Input, env Env) (*Output, error)
 }
 
-// Events are the events the backlog answers, in the order of a session.
-var Events = []Event{
-	{Name: "session-start", Claude: "SessionStart", handle: sessionStart},
-	{Name: "task-created", Claude: "TaskCreated", handle: taskCreated},
-	{Name: "task-completed", Claude: "TaskCompleted", handle: taskCompleted},
-	{Name: "subagent-start", Claude: "SubagentStart", handle: subagentStart},
+// Events returns the events the backlog answers, in the order of a
+// session.
+func Events() []Event {
+	return []Event{
+		{Name: "session-start", Claude: "SessionStart", handle: sessionStart},
+		{Name: "task-created", Claude: "TaskCreated", handle: taskCreated},
+		{Name: "task-completed", Claude: "TaskCompleted", handle: taskCompleted},
+		{Name: "subagent-start", Claude: "SubagentStart", handle: subagentStart},
+	}
 }
 
 // Lookup returns the event with the kebab-case name.
 func Lookup(name string) (Event, bool) {
-	for _, e := range Events {
+	for _, e := range Events() {
 		if e.Name == name {
 			return e, true
 		}
@@ -49,14 +52,11 @@ func Lookup(name string) (Event, bool) {
 }
 
 // Input holds the fields of Claude Code's hook input that the events read;
-// every other field is ignored.
+// every other field is ignored (but must be JSON).
 type Input struct {
 	HookEventName string `json:"hook_event_name"`
 	SessionID     string `json:"session_id"`
-	// SessionStart: startup, resume, clear or compact.
-	Source string `json:"source"`
-	// SubagentStart: the sub-agent's id and its type (its role).
-	AgentID   string `json:"agent_id"`
+	// SubagentStart: the sub-agent's type, which is its role.
 	AgentType string `json:"agent_type"`
 	// TaskCreated, TaskCompleted: Claude's built-in task, and the team
 	// whose task list holds it, when there is one.

@@ -123,10 +123,10 @@ func TestTheHooksRunBacklogHook(t *testing.T) {
 		} `json:"hooks"`
 	}
 	readJSON(t, filepath.Join(root(t), readManifest(t).Hooks), &h)
-	if len(h.Hooks) != len(hook.Events) {
-		t.Errorf("hooks.json wires %d events, want the %d of package hook", len(h.Hooks), len(hook.Events))
+	if len(h.Hooks) != len(hook.Events()) {
+		t.Errorf("hooks.json wires %d events, want the %d of package hook", len(h.Hooks), len(hook.Events()))
 	}
-	for _, ev := range hook.Events {
+	for _, ev := range hook.Events() {
 		groups := h.Hooks[ev.Claude]
 		if len(groups) != 1 || len(groups[0].Hooks) != 1 {
 			t.Errorf("%s: %+v, want one command", ev.Claude, groups)
@@ -396,7 +396,7 @@ func TestThePluginReadmeNamesWhatItBrings(t *testing.T) {
 	for _, s := range skills {
 		want = append(want, "| `"+s+"` |")
 	}
-	for _, ev := range hook.Events {
+	for _, ev := range hook.Events() {
 		want = append(want, "| "+ev.Claude+" | `"+ev.Name+"` |")
 	}
 	for _, w := range want {
