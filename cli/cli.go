@@ -98,6 +98,7 @@ type commands struct {
 	Summary    summaryCmd    `cmd:"" help:"Print a compact overview for the start of a session."`
 	History    historyCmd    `cmd:"" help:"Show who changed which tasks, and how, oldest first."`
 	Watch      watchCmd      `cmd:"" help:"Stream changes as JSON lines until interrupted."`
+	Board      boardCmd      `cmd:"" help:"Serve the live web board on a loopback address (--open opens it)."`
 	Where      whereCmd      `cmd:"" help:"Show the store, namespace and agent id, and why."`
 	Hook       hookCmd       `cmd:"" help:"Answer a Claude Code hook event (session-start, task-created, task-completed, subagent-start)."`
 	Tasksmd    tasksmdCmd    `cmd:"" name:"tasksmd" aliases:"tasks" help:"Lint, pick and edit TASKS.md files, as the convention's own tools do."`

@@ -42,7 +42,7 @@ var subcommands = [][2]string{
 	{"claim", "Take a task for an agent"}, {"release", "Hand a claimed task back"},
 	{"assign-all", "Hold tasks for one agent"}, {"remove", "Delete and purge a task"},
 	{"reclaim", "Return stale claims"}, {"summary", "Overview for a session start"},
-	{"history", "Who changed what"}, {"watch", "Stream changes as JSON lines"},
+	{"history", "Who changed what"}, {"watch", "Stream changes as JSON lines"}, {"board", "Serve the live web board"},
 	{"migrate", "Copy a backlog to another store"}, {"tasksmd", "Lint, pick and edit TASKS.md files"}, {"version", "Print the version"},
 	{"hook", "Answer a Claude Code hook event"}, {"sync", "Sync imported GitHub/GitLab issues"},
 }
