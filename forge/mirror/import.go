@@ -118,6 +118,7 @@ func Import(ctx context.Context, env *Env, f forge.Forge, eng *engine.Engine, st
 	sourceOf := func(is *forge.Issue) *backlog.Source {
 		return &backlog.Source{Type: f.Kind(), Host: f.Host(), Project: opts.Repo, IID: is.IID, URL: is.URL}
 	}
+	shown := 0 // issues the picker showed as already here
 	if opts.Pick != nil {
 		here, err := hereKeys(ctx, st, issues, sourceOf)
 		if err != nil {
@@ -126,6 +127,9 @@ func Import(ctx context.Context, env *Env, f forge.Forge, eng *engine.Engine, st
 		cands := make([]Candidate, len(issues))
 		for i, is := range issues {
 			cands[i] = Candidate{Issue: is, Here: here[sourceOf(&issues[i]).Key()]}
+			if cands[i].Here {
+				shown++
+			}
 		}
 		if issues, err = opts.Pick(cands); err != nil {
 			return nil, err
@@ -150,6 +154,7 @@ func Import(ctx context.Context, env *Env, f forge.Forge, eng *engine.Engine, st
 	}
 	res := &ImportResult{Tasks: []*backlog.Task{}}
 	if len(items) == 0 {
+		res.Already = shown
 		return res, nil
 	}
 	summary := fmt.Sprintf("import %d issue%s from %s/%s", len(items), plural(len(items)), f.Host(), opts.Repo)
@@ -157,7 +162,7 @@ func Import(ctx context.Context, env *Env, f forge.Forge, eng *engine.Engine, st
 	if err != nil {
 		return nil, err
 	}
-	res.Imported, res.Already, res.Tasks = len(r.Imported), len(r.Already), r.Imported
+	res.Imported, res.Already, res.Tasks = len(r.Imported), len(r.Already)+shown, r.Imported
 	if res.Tasks == nil {
 		res.Tasks = []*backlog.Task{}
 	}
