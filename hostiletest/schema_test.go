@@ -75,6 +75,7 @@ var baseCalls = []struct{ tool, args string }{
 	{"task_list", `{}`},
 	{"task_count", `{}`},
 	{"task_summary", `{}`},
+	{"task_sync", `{"forge":"github","filter":"project:none"}`},
 	{"task_projects", `{}`},
 	{"task_tags", `{}`},
 	{"task_archive_list", `{}`},
