@@ -423,3 +423,36 @@ func TestAPushCutShortIsDeliveredOnceByTheNext(t *testing.T) {
 		}
 	})
 }
+
+func TestARepositorysOwnLabelNamesAreTheOnesSetAndNeverTags(t *testing.T) {
+	const config = `
+[labels]
+doing = "in progress"
+
+["acme/app"]
+labels = {todo = "ready", done = "shipped"}
+["acme/platform/app"]
+labels = {todo = "ready", done = "shipped"}
+`
+	eachForge(t, config, func(t *testing.T, r *rig) {
+		iid := r.fake.AddIssue(r.repo, forge.Issue{Title: "a", Labels: []string{"Ready", "In Progress", "Good First Issue"}})
+		ref := r.importOne(iid)
+		if tags := r.task(ref).Tags; !slices.Equal(tags, []string{"good-first-issue"}) {
+			t.Errorf("tags %q, want the status labels left out", tags)
+		}
+		if _, err := r.eng.Claim(r.ctx, engine.ClaimOptions{ID: ref, Agent: "bob"}); err != nil {
+			t.Fatal(err)
+		}
+		r.modify(ref, "-good-first-issue")
+		if _, err := r.eng.DoneWith(r.ctx, ref, engine.DoneOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if res := r.push(); res.Pushed != 3 {
+			t.Fatalf("pushed %d, want 3", res.Pushed)
+		}
+		is := r.issue(iid)
+		if !hasFold(is.Labels, "shipped") || hasFold(is.Labels, "in progress") || hasFold(is.Labels, "ready") || hasFold(is.Labels, "Good First Issue") {
+			t.Errorf("labels %q, want shipped alone", is.Labels)
+		}
+	})
+}
