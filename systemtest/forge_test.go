@@ -1,6 +1,7 @@
 package systemtest
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -155,6 +156,7 @@ func TestForgesThroughTheBinary(t *testing.T) {
 			t.Run("a forge that is down owes the change and sync delivers it", func(t *testing.T) { forgeDown(t, bin, kind) })
 			t.Run("each command whose update is owed says so in one line", func(t *testing.T) { owedEveryCommand(t, bin, kind) })
 			t.Run("a gone issue keeps the local change and sync --status lists it", func(t *testing.T) { issueGone(t, bin, kind) })
+			t.Run("the MCP tools over an imported task push as the commands do", func(t *testing.T) { mcpOverForge(t, bin, kind) })
 			t.Run("a process killed before its push is pushed once by the next command", func(t *testing.T) { killedBeforePush(t, bin, kind) })
 			t.Run("a process killed before the forge's answer is pushed once by sync", func(t *testing.T) { killedBeforeAnswer(t, bin, kind) })
 		})
@@ -572,5 +574,128 @@ func killedBeforeAnswer(t *testing.T, bin, kind string) {
 	is, _ := p.fake.Issue(p.repo, iid)
 	if !is.Closed || !slices.Contains(is.Labels, "Done") {
 		t.Errorf("upstream: %+v", is)
+	}
+}
+
+// startForgeMCP starts backlog serve with the forge's environment and the
+// forges toolset, and initializes the session.
+func (p *forgeProc) startForgeMCP() *mcpClient {
+	t := p.t
+	cmd := p.command("serve")
+	cmd.Env = append(cmd.Env, "BACKLOG_TOOLSETS=core,agents,forges")
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	c := &mcpClient{cmd: cmd, in: json.NewEncoder(stdin), out: bufio.NewScanner(stdout)}
+	c.out.Buffer(nil, 1<<20)
+	t.Cleanup(func() {
+		stdin.Close()
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case <-done:
+		case <-time.After(20 * time.Second):
+			cmd.Process.Kill()
+			<-done
+		}
+	})
+	if _, err := c.call("initialize", map[string]any{
+		"protocolVersion": "2025-11-25", "capabilities": map[string]any{},
+		"clientInfo": map[string]any{"name": "systemtest", "version": "1"},
+	}); err != nil {
+		t.Fatalf("initialize: %v", err)
+	}
+	if err := c.in.Encode(map[string]any{"jsonrpc": "2.0", "method": "notifications/initialized", "params": map[string]any{}}); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func mcpOverForge(t *testing.T, bin, kind string) {
+	p := newForgeProc(t, bin, kind)
+	a := p.fake.AddIssue(p.repo, forge.Issue{Title: "a", Labels: []string{"To Do"}})
+	b := p.fake.AddIssue(p.repo, forge.Issue{Title: "b"})
+	p.importAll()
+	c := p.startForgeMCP()
+	issue := func(iid int64) forge.Issue { is, _ := p.fake.Issue(p.repo, iid); return is }
+
+	out, err := c.tool("task_claim", map[string]any{"id": 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(out), `"agent":"bob"`) {
+		t.Errorf("task_claim returned %s", out)
+	}
+	waitFor(t, "the claim upstream", func() bool {
+		is := issue(a)
+		return slices.Equal(is.Assignees, []string{"octo-bob"}) && slices.Contains(is.Labels, "Doing") && !slices.Contains(is.Labels, "To Do")
+	})
+
+	if _, err := c.tool("task_done", map[string]any{"id": 1, "note": "Fixed in 4f2a9c1", "close": true}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the completion upstream", func() bool {
+		is := issue(a)
+		return is.Closed && slices.Contains(is.Labels, "Done") && len(p.fake.Comments(p.repo, a)) == 1
+	})
+	if c := p.fake.Comments(p.repo, a); c[0] != "Fixed in 4f2a9c1" {
+		t.Errorf("comments %q", c)
+	}
+
+	// The forge is down for a claim: the tool succeeds, and task_sync
+	// delivers the claim once the forge is back.
+	p.fake.Fail("", 1, http.StatusServiceUnavailable, 0)
+	if _, err := c.tool("task_claim", map[string]any{"id": 2}); err != nil {
+		t.Fatalf("task_claim while the forge is down: %v", err)
+	}
+	waitFor(t, "the failed push", func() bool {
+		for _, q := range p.fake.Requests() {
+			if q.Status == http.StatusServiceUnavailable {
+				return true
+			}
+		}
+		return false
+	})
+	p.fake.Edit(p.repo, b, func(is *forge.Issue) { is.Milestone = "v2" })
+	out, err = c.tool("task_sync", map[string]any{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res struct {
+		Pulled []struct {
+			ID    int64
+			Issue string
+		}
+		Owed int
+	}
+	if err := json.Unmarshal(out, &res); err != nil {
+		t.Fatalf("task_sync returned %s: %v", out, err)
+	}
+	if res.Owed != 0 || !slices.ContainsFunc(res.Pulled, func(pl struct {
+		ID    int64
+		Issue string
+	}) bool {
+		return pl.ID == 2
+	}) {
+		t.Errorf("task_sync returned %s, want task 2 pulled and nothing owed", out)
+	}
+	if is := issue(b); !slices.Equal(is.Assignees, []string{"octo-bob"}) {
+		t.Errorf("after task_sync: assignees %q", is.Assignees)
+	}
+	writes := p.fake.Writes()
+	if _, err := c.tool("task_sync", map[string]any{}); err != nil {
+		t.Fatal(err)
+	}
+	if p.fake.Writes() != writes {
+		t.Errorf("a second task_sync wrote %d times", p.fake.Writes()-writes)
 	}
 }
