@@ -158,7 +158,8 @@ func prepareForeign(t *backlog.Task, docs map[string]string) *backlog.Task {
 
 // numberForeign gives every task its id: its own when the backlog never
 // gave it and no earlier task of the migration (by id, then entry) has it,
-// else a new one.
+// else a new one; the renumbered first, then those without an id, in the
+// order given.
 func (o *op) numberForeign(todo []*backlog.Task) ([]Renumbered, error) {
 	// The backlog's next id: every id below it was given (or skipped).
 	next, err := o.tx.NextID(o.ctx)
@@ -176,13 +177,13 @@ func (o *op) numberForeign(todo []*backlog.Task) ([]Renumbered, error) {
 		return cmp.Compare(a.UUID, b.UUID)
 	})
 	holder := map[int64]string{}
-	var fresh []*backlog.Task
+	var fresh, none []*backlog.Task
 	var out []Renumbered
 	var maxKept int64
 	for _, t := range order {
 		switch {
 		case t.ID == 0:
-			fresh = append(fresh, t)
+			none = append(none, t)
 		case t.ID < next:
 			out = append(out, Renumbered{UUID: t.UUID, From: t.ID, Description: t.Description})
 			fresh = append(fresh, t)
@@ -207,7 +208,7 @@ func (o *op) numberForeign(todo []*backlog.Task) ([]Renumbered, error) {
 		}
 	}
 	ids := map[string]int64{}
-	for _, t := range fresh {
+	for _, t := range append(fresh, none...) {
 		if spare > 0 {
 			t.ID, spare = spare, 0
 		} else if t.ID, err = o.tx.NextID(o.ctx); err != nil {

@@ -12,6 +12,7 @@
 package importers
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -129,8 +130,8 @@ func Fit(t *backlog.Task, docs map[string]string, n *Notes) {
 		}
 	}
 	if t.Status == backlog.StatusRecurring && (t.Recur == "" || t.Due.IsZero()) {
-		if t.Recur != "" {
-			t.Due = t.Entry
+		if start := cmp.Or(t.Entry, t.Modified); t.Recur != "" && !start.IsZero() {
+			t.Due = start
 			n.Map("recurring templates without a due date: due set to the template's entry date")
 		} else {
 			t.Status = backlog.StatusPending
@@ -145,7 +146,14 @@ func Fit(t *backlog.Task, docs map[string]string, n *Notes) {
 	deps := t.Depends[:0]
 	for _, d := range t.Depends {
 		u, err := backlog.ParseUUID(d)
-		if err != nil || u == t.UUID || seen[u] {
+		switch {
+		case err != nil:
+			n.Skip("task %s: its dependency %q is not a task UUID, left out", ref(t), d)
+			continue
+		case u == t.UUID:
+			n.Skip("task %s: it depends on itself; left out", ref(t))
+			continue
+		case seen[u]:
 			continue
 		}
 		seen[u] = true
@@ -177,6 +185,7 @@ func Fit(t *backlog.Task, docs map[string]string, n *Notes) {
 		if t.End.IsZero() {
 			t.End = t.Entry
 		}
+		n.Map("finished tasks without an end date: ended at their last change")
 	}
 }
 
@@ -202,9 +211,9 @@ func Ref(t *backlog.Task) string { return ref(t) }
 
 func fitDescription(t *backlog.Task, docs map[string]string, n *Notes) {
 	d := strings.ToValidUTF8(strings.ReplaceAll(t.Description, "\x00", ""), "\uFFFD")
-	d = strings.TrimSpace(d)
+	d = strings.TrimSpace(strings.ReplaceAll(strings.ReplaceAll(d, "\r\n", "\n"), "\r", "\n"))
 	first, rest, multi := strings.Cut(d, "\n")
-	first = strings.TrimSpace(strings.TrimSuffix(first, "\r"))
+	first = strings.TrimSpace(first)
 	switch {
 	case first == "":
 		t.Description = "(no title)"

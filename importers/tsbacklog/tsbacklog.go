@@ -67,7 +67,7 @@ func Read(dir, collection string) (*importers.Backlog, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &reader{dir: filepath.Join(dir, "collections", name), docs: map[string]string{}}
+	r := &reader{root: dir, dir: filepath.Join(dir, "collections", name), docs: map[string]string{}}
 	b, err := r.read()
 	if err != nil {
 		return nil, err
@@ -143,7 +143,8 @@ func list(names []string) string {
 
 // reader reads one collection.
 type reader struct {
-	dir   string
+	root  string // the data directory
+	dir   string // the collection's folder
 	notes importers.Notes
 	docs  map[string]string
 }
@@ -197,6 +198,10 @@ func (r *reader) read() (*importers.Backlog, error) {
 		}
 	}
 	r.recurrence(tasks, byUUID)
+	tasks, events, err := r.drainQueue(r.root, tasks)
+	if err != nil {
+		return nil, err
+	}
 	for _, t := range tasks {
 		importers.Fit(t, r.docs, &r.notes)
 	}
@@ -208,6 +213,9 @@ func (r *reader) read() (*importers.Backlog, error) {
 	}
 	if len(segs) > 0 {
 		read += ", " + strings.Join(segs, " and ")
+	}
+	if events > 0 {
+		read += fmt.Sprintf(", %d hook event%s of %s", events, plural(events), queueFile)
 	}
 	read += fmt.Sprintf(", %d doc%s", len(r.docs), plural(len(r.docs)))
 	return &importers.Backlog{
