@@ -234,6 +234,18 @@ func concurrentImports(t *testing.T, bin, kind string, backend []string) {
 	if p.fake.Writes() != 0 {
 		t.Errorf("the imports wrote upstream %d times", p.fake.Writes())
 	}
+	// The store's outbox: a claim owed while the forge is down, delivered
+	// once by sync.
+	p.fake.Fail("", 1, http.StatusServiceUnavailable, 0)
+	if _, errOut, code := p.run("claim", "2"); code != 0 || !strings.Contains(errOut, "owed") { // task 1 is our own
+		t.Fatalf("claim: exit %d, stderr %q", code, errOut)
+	}
+	if out := p.ok("sync"); !strings.Contains(out, "pushed 1, owed 0") {
+		t.Errorf("sync said %q", out)
+	}
+	if is, _ := p.fake.Issue(p.repo, 1); !slices.Equal(is.Assignees, []string{"octo-bob"}) || p.fake.Writes() != 1 {
+		t.Errorf("issue #1 %+v after %d writes, want octo-bob after 1", is, p.fake.Writes())
+	}
 }
 
 // oneLine fails unless s is exactly one line.
