@@ -117,6 +117,9 @@ func Sync(ctx context.Context, env *Env, eng *engine.Engine, st store.Store, opt
 				return nil, err
 			}
 			rs.Error = err.Error()
+			if forge.IsGone(err) {
+				rs.Error = "the repository is gone, or the token may not see it"
+			}
 			res.Repos = append(res.Repos, rs)
 			continue
 		}

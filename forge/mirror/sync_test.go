@@ -252,3 +252,23 @@ func TestAnIssueLeftAloneForAnOwedChangeIsPulledLater(t *testing.T) {
 		}
 	})
 }
+
+func TestASyncOfARepositoryThatIsGoneSaysSo(t *testing.T) {
+	eachForge(t, "", func(t *testing.T, r *rig) {
+		r.importOne(r.add("a"))
+		// The task's link names a repository the fake does not have, as
+		// after the repository was deleted or made private.
+		gone := r.task("1").Source
+		gone.Project = "acme/moved"
+		if _, err := r.eng.PullIssues(r.ctx, []string{r.task("1").UUID}, func(cur *backlog.Task, _ *string) engine.PullChange {
+			cur.Source = gone
+			return engine.PullChange{Task: cur}
+		}); err != nil {
+			t.Fatal(err)
+		}
+		res := r.sync()
+		if len(res.Repos) != 1 || res.Repos[0].Error != "the repository is gone, or the token may not see it" {
+			t.Errorf("repos %+v", res.Repos)
+		}
+	})
+}
