@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	_ "time/tzdata" // TZ (named dates) works without the system's zone database: a scratch image, Windows
 
 	"github.com/agent-backlog/backlog/cli"
 	"github.com/agent-backlog/backlog/config"
