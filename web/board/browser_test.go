@@ -89,7 +89,7 @@ func waitFor(t *testing.T, ctx context.Context, js string, d time.Duration) {
 	var last error
 	for time.Now().Before(deadline) {
 		c, cancel := context.WithTimeout(ctx, 2*time.Second)
-		ok, err := chromedp.Run(c, chromedp.Evaluate[bool]("!!(" + js + ")"))
+		ok, err := chromedp.Run(c, chromedp.Evaluate[bool]("!!("+js+")"))
 		cancel()
 		if err == nil && ok {
 			return

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"sync"
 
 	backlog "github.com/agent-backlog/backlog"
 	"github.com/agent-backlog/backlog/engine"
@@ -89,21 +90,33 @@ func (s *server) board(ctx context.Context, e *engine.Engine, src string) (*boar
 		body.FilterError = newFilterError(src, err)
 		src = ""
 	}
+	// The columns are read side by side: each is a query of its own, and
+	// a store serves reads in parallel.
 	now := e.Now()
-	for _, def := range columns {
-		f := def.Terms
-		if src != "" {
-			f = "( " + src + " ) " + f
-		}
-		l, err := e.List(ctx, engine.ListOptions{Filter: f, Sort: def.Sort, Limit: columnCap})
-		if err != nil {
-			return nil, err
-		}
-		c := column{Key: def.Key, Title: def.Title, Empty: def.Empty, More: l.More}
-		for _, t := range l.Tasks {
-			c.Cards = append(c.Cards, newCard(t, def.Key, now))
-		}
-		body.Columns = append(body.Columns, c)
+	body.Columns = make([]column, len(columns))
+	errs := make([]error, len(columns))
+	var wg sync.WaitGroup
+	for i, def := range columns {
+		wg.Go(func() {
+			f := def.Terms
+			if src != "" {
+				f = "( " + src + " ) " + f
+			}
+			l, err := e.List(ctx, engine.ListOptions{Filter: f, Sort: def.Sort, Limit: columnCap})
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			c := column{Key: def.Key, Title: def.Title, Empty: def.Empty, More: l.More}
+			for _, t := range l.Tasks {
+				c.Cards = append(c.Cards, newCard(t, def.Key, now))
+			}
+			body.Columns[i] = c
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
 	return body, nil
 }
