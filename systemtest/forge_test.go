@@ -513,6 +513,9 @@ func killedBeforePush(t *testing.T, bin, kind string) {
 	if w := p.fake.Writes(); w != 1 {
 		t.Errorf("%d writes after the next command, want 1", w)
 	}
+	if status := p.ok("sync", "--status"); !strings.Contains(status, "Nothing owed upstream") {
+		t.Errorf("after the next command, sync --status said %q", status)
+	}
 	p.ok("sync")
 	p.ok("list")
 	if w := p.fake.Writes(); w != 1 {
