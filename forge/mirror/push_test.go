@@ -456,3 +456,48 @@ labels = {todo = "ready", done = "shipped"}
 		}
 	})
 }
+
+func TestACommentInFlightIsMarkedSoThatAKilledProcessDoesNotPostItTwice(t *testing.T) {
+	eachForge(t, "", func(t *testing.T, r *rig) {
+		iid := r.add("a")
+		ref := r.importOne(iid)
+		if _, err := r.eng.DoneWith(r.ctx, ref, engine.DoneOptions{Note: "shipped"}); err != nil {
+			t.Fatal(err)
+		}
+		r.fake.Hang(http.MethodPost, 1)
+		ctx, cancel := context.WithCancel(r.ctx)
+		done := make(chan error, 1)
+		go func() {
+			_, err := mirror.Push(ctx, r.env, r.eng, r.st, mirror.PushOptions{})
+			done <- err
+		}()
+		// While the comment's POST hangs, the outbox already says it may
+		// be out: a process killed now leaves a marked item.
+		var marked bool
+		for deadline := time.Now().Add(30 * time.Second); !marked && time.Now().Before(deadline); {
+			for _, q := range r.fake.Requests() {
+				if q.Method == http.MethodPost && q.Status == 0 {
+					items := r.owed()
+					marked = len(items) == 1 && items[0].Attempts == 1 && items[0].LastError == "interrupted while posting a comment"
+					if !marked {
+						t.Fatalf("the outbox while the comment is posted: %+v", items[0])
+					}
+				}
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		if !marked {
+			t.Fatal("the comment's POST never hung")
+		}
+		if res := r.push(); res.Pushed != 1 {
+			t.Fatalf("the next push delivered %d", res.Pushed)
+		}
+		if c := r.fake.Comments(r.repo, iid); !slices.Equal(c, []string{"shipped"}) {
+			t.Errorf("comments %q", c)
+		}
+	})
+}
