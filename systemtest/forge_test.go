@@ -159,6 +159,7 @@ func TestForgesThroughTheBinary(t *testing.T) {
 			t.Run("the MCP tools over an imported task push as the commands do", func(t *testing.T) { mcpOverForge(t, bin, kind) })
 			t.Run("a process killed before its push is pushed once by the next command", func(t *testing.T) { killedBeforePush(t, bin, kind) })
 			t.Run("a process killed before the forge's answer is pushed once by sync", func(t *testing.T) { killedBeforeAnswer(t, bin, kind) })
+			t.Run("a claim whose answer was lost is not written twice", func(t *testing.T) { killedBeforeUpdateAnswer(t, bin, kind) })
 		})
 	}
 }
@@ -712,5 +713,41 @@ func mcpOverForge(t *testing.T, bin, kind string) {
 	}
 	if p.fake.Writes() != writes {
 		t.Errorf("a second task_sync wrote %d times", p.fake.Writes()-writes)
+	}
+}
+
+func killedBeforeUpdateAnswer(t *testing.T, bin, kind string) {
+	p := newForgeProc(t, bin, kind)
+	iid := p.fake.AddIssue(p.repo, forge.Issue{Title: "a", Labels: []string{"To Do"}})
+	var mu sync.Mutex
+	armed := false
+	proxy, swallowed := swallowingProxy(t, p.fake.URL(), func(r *http.Request) bool {
+		mu.Lock()
+		defer mu.Unlock()
+		hit := armed && r.Method == updateMethod(kind)
+		if hit {
+			armed = false
+		}
+		return hit
+	})
+	p.api = proxy
+	p.importAll()
+	mu.Lock()
+	armed = true
+	mu.Unlock()
+	p.extra = []string{"BACKLOG_PUSH_TIMEOUT=2m"}
+	p.killDuring(swallowed, "claim", "1")
+	if w := p.fake.Writes(); w != 1 {
+		t.Fatalf("%d writes before sync, want the swallowed one", w)
+	}
+	if out := p.ok("sync"); !strings.Contains(out, "owed 0") {
+		t.Errorf("sync said %q", out)
+	}
+	if w := p.fake.Writes(); w != 1 {
+		t.Errorf("%d writes after sync, want 1", w)
+	}
+	is, _ := p.fake.Issue(p.repo, iid)
+	if !slices.Equal(is.Assignees, []string{"octo-bob"}) || !slices.Contains(is.Labels, "Doing") {
+		t.Errorf("upstream: %+v", is)
 	}
 }
