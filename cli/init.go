@@ -119,7 +119,7 @@ func (c *initCmd) Run(a *runner) error {
 		}
 		changes = append(changes, describe(ch))
 	}
-	c.warnNotOnPath(a)
+	defer c.warnNotOnPath(a) // after the changes, which it is about
 	if a.globals.JSON {
 		out := struct {
 			Changes []changeJSON `json:"changes"`
