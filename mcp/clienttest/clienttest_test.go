@@ -36,7 +36,7 @@ const (
 	startupTimeout = 10 * time.Second
 )
 
-// toolNames are the 27 tools of TOOLS.md.
+// toolNames are the 27 tools of TOOLS.md and task_sync (FORGES.md).
 var toolNames = []string{
 	"task_list", "task_count", "task_info", "task_projects", "task_tags",
 	"task_add", "task_log", "task_duplicate", "task_import",
@@ -44,7 +44,7 @@ var toolNames = []string{
 	"task_annotate", "task_denotate", "task_undo",
 	"task_doc_write", "task_doc_read", "task_doc_delete",
 	"task_archive", "task_archive_list", "task_archive_load",
-	"task_claim", "task_release", "task_summary",
+	"task_claim", "task_release", "task_summary", "task_sync",
 }
 
 // TestRealClients builds `backlog` and drives it with real MCP clients.
