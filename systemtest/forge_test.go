@@ -1,7 +1,6 @@
 package systemtest
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -596,44 +595,9 @@ func killedBeforeAnswer(t *testing.T, bin, kind string) {
 // startForgeMCP starts backlog serve with the forge's environment and the
 // forges toolset, and initializes the session.
 func (p *forgeProc) startForgeMCP() *mcpClient {
-	t := p.t
 	cmd := p.command("serve")
 	cmd.Env = append(cmd.Env, "BACKLOG_TOOLSETS=core,agents,forges")
-	cmd.Stderr = os.Stderr
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	c := &mcpClient{cmd: cmd, in: json.NewEncoder(stdin), out: bufio.NewScanner(stdout)}
-	c.out.Buffer(nil, 1<<20)
-	t.Cleanup(func() {
-		stdin.Close()
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
-		select {
-		case <-done:
-		case <-time.After(20 * time.Second):
-			cmd.Process.Kill()
-			<-done
-		}
-	})
-	if _, err := c.call("initialize", map[string]any{
-		"protocolVersion": "2025-11-25", "capabilities": map[string]any{},
-		"clientInfo": map[string]any{"name": "systemtest", "version": "1"},
-	}); err != nil {
-		t.Fatalf("initialize: %v", err)
-	}
-	if err := c.in.Encode(map[string]any{"jsonrpc": "2.0", "method": "notifications/initialized", "params": map[string]any{}}); err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return serveMCP(p.t, cmd, 20*time.Second)
 }
 
 func mcpOverForge(t *testing.T, bin, kind string) {

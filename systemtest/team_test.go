@@ -162,6 +162,13 @@ func startMCP(t *testing.T, bin, dir, agent string) *mcpClient {
 	t.Helper()
 	cmd := exec.Command(bin, "serve")
 	cmd.Env = backlogEnv(dir, agent)
+	return serveMCP(t, cmd, 10*time.Second)
+}
+
+// serveMCP starts cmd (a backlog serve), initializes the session, and
+// stops the server when the test ends, killing it after grace.
+func serveMCP(t *testing.T, cmd *exec.Cmd, grace time.Duration) *mcpClient {
+	t.Helper()
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -182,7 +189,7 @@ func startMCP(t *testing.T, bin, dir, agent string) *mcpClient {
 		go func() { done <- cmd.Wait() }()
 		select {
 		case <-done:
-		case <-time.After(10 * time.Second):
+		case <-time.After(grace):
 			cmd.Process.Kill()
 			<-done
 		}
