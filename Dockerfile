@@ -12,12 +12,11 @@
 # writable by that uid, or run the container as yourself:
 # --user "$(id -u):$(id -g)".
 #
-# The binary comes from the stage BINARY names: "build" (the default)
-# compiles it from this tree; "prebuilt" takes ./backlog and
-# ./ca-certificates.crt from the build context instead, for a machine that
-# cannot pull the Go image (imagetest/ builds the image that way).
-
-ARG BINARY=build
+# The image is the stage "base" plus two files: the binary and the CA
+# certificates. The last stage (the default) builds them from this tree;
+# --target prebuilt takes ./backlog and ./ca-certificates.crt from the build
+# context instead, for a machine that cannot pull the Go image (imagetest/
+# builds the image that way, with a binary built by CGO_ENABLED=0 go build).
 
 FROM golang:1.26 AS build
 WORKDIR /src
@@ -29,18 +28,7 @@ COPY . .
 RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/backlog ./cmd/backlog \
  && cp /etc/ssl/certs/ca-certificates.crt /out/
 
-FROM scratch AS prebuilt
-COPY backlog ca-certificates.crt /out/
-
-FROM ${BINARY} AS binary
-# An instruction of its own: podman build --layers=false (as imagetest runs
-# it) fails on a stage that is only another stage's image under a new name.
-LABEL stage=binary
-
-FROM scratch
-# The certificates let backlog sync reach GitHub and GitLab over HTTPS.
-COPY --from=binary /out/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
-COPY --from=binary /out/backlog /usr/local/bin/backlog
+FROM scratch AS base
 # 65532 is "nonroot" in distroless images. WORKDIR after USER creates /data
 # owned by that user, so a new named volume is writable.
 USER 65532:65532
@@ -50,3 +38,12 @@ VOLUME /data
 EXPOSE 7411
 ENTRYPOINT ["/usr/local/bin/backlog"]
 CMD ["serve"]
+
+FROM base AS prebuilt
+COPY backlog /usr/local/bin/backlog
+COPY ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
+
+FROM base
+COPY --from=build /out/backlog /usr/local/bin/backlog
+# The certificates let backlog sync reach GitHub and GitLab over HTTPS.
+COPY --from=build /out/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt

@@ -6,7 +6,7 @@
 //
 // No base image can be pulled where CI runs, so the image is built from the
 // Dockerfile's "prebuilt" stage: a static binary built here (CGO off) on the
-// same empty final stage users get. Users' Docker needs none of the flags
+// stage "base" that users' image is made of too. Users' Docker needs none of the flags
 // the tests pass to podman run (runc as the runtime, and explicit ulimits:
 // the sandbox has no CAP_SYS_RESOURCE and hybrid cgroups).
 package imagetest

@@ -229,7 +229,7 @@ func buildImage(ctx context.Context, t *testing.T, podman string) *image {
 	}
 	img := &image{podmanPath: podman, name: "localhost/backlog-imagetest:" + randomHex(t, 6), version: version.Of(bi).String()}
 	t.Cleanup(func() { _ = exec.Command(podman, "rmi", "-f", img.name).Run() })
-	img.podman(ctx, t, "build", "--runtime", "runc", "--pull=never", "--layers=false", "--build-arg", "BINARY=prebuilt",
+	img.podman(ctx, t, "build", "--runtime", "runc", "--pull=never", "--layers=false", "--target", "prebuilt",
 		"-f", filepath.Join(root, "Dockerfile"), "-t", img.name, ctxDir)
 	t.Logf("built %s: backlog %s", img.name, img.version)
 	return img
