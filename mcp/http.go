@@ -358,12 +358,12 @@ func (s *Server) originAllowed(origin string) bool {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
 		return false
 	}
-	return isLoopbackHost(u.Hostname())
+	return IsLoopbackHost(u.Hostname())
 }
 
-// isLoopbackHost reports whether a host name or address is the local
+// IsLoopbackHost reports whether a host name or address is the local
 // machine: localhost, 127.0.0.0/8 or ::1.
-func isLoopbackHost(host string) bool {
+func IsLoopbackHost(host string) bool {
 	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
 		return true
 	}
@@ -396,18 +396,18 @@ func (s *Server) checkHTTPAddress(addr string) (loopback bool, err error) {
 	if err != nil {
 		return false, fmt.Errorf("address %q: %w", addr, err)
 	}
-	if isLoopbackHost(host) {
+	if IsLoopbackHost(host) {
 		return true, nil
 	}
 	if s.opts.Token != "" {
-		return false, checkToken(s.opts.Token)
+		return false, CheckToken(s.opts.Token)
 	}
 	return false, nil
 }
 
-// checkToken refuses a token that is too short or too uniform to guard a
+// CheckToken refuses a token that is too short or too uniform to guard a
 // server others can reach.
-func checkToken(token string) error {
+func CheckToken(token string) error {
 	n := utf8.RuneCountInString(token)
 	different := map[rune]bool{}
 	for _, r := range token {

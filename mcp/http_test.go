@@ -475,9 +475,9 @@ func TestHTTPRefusesAWeakTokenOffLoopback(t *testing.T) {
 			name = fmt.Sprintf("%q is accepted", c.token)
 		}
 		t.Run(name, func(t *testing.T) {
-			err := checkToken(c.token)
+			err := CheckToken(c.token)
 			if c.ok != (err == nil) {
-				t.Fatalf("checkToken: %v", err)
+				t.Fatalf("CheckToken: %v", err)
 			}
 			if err != nil && (!errors.Is(err, backlog.ErrInvalid) || !strings.Contains(err.Error(), "too easy to guess to serve off loopback: it needs at least 16 characters with at least 8 different ones")) {
 				t.Errorf("the refusal: %v", err)

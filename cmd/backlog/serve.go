@@ -57,7 +57,7 @@ func serve(ctx context.Context, r cli.ServeRequest) error {
 		ctx = ctx2
 	}
 	if r.HTTP != "" {
-		return srv.ServeHTTP(ctx, r.HTTP)
+		return serveHTTP(ctx, srv, opts, r)
 	}
 	return srv.ServeStdio(ctx, r.Stdin, r.Stdout)
 }
