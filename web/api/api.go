@@ -52,7 +52,7 @@ func Handler(d Deps) http.Handler {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
 	rts := routes()
-	h := &handler{deps: d, mux: http.NewServeMux(), doc: json.RawMessage(compactJSON(openAPI(rts)))}
+	h := &handler{deps: d, mux: http.NewServeMux(), doc: encoded(compactJSON(openAPI(rts)))}
 	for _, rt := range rts {
 		h.handle(rt)
 	}
@@ -66,8 +66,8 @@ func Handler(d Deps) http.Handler {
 type handler struct {
 	deps     Deps
 	mux      *http.ServeMux
-	patterns []string        // what the mux serves, for the test that the OpenAPI document lists it all
-	doc      json.RawMessage // the OpenAPI document
+	patterns []string // what the mux serves, for the test that the OpenAPI document lists it all
+	doc      encoded  // the OpenAPI document
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
@@ -312,11 +312,18 @@ func WriteProblem(w http.ResponseWriter, status int, detail string) {
 	w.Write(append(compactJSON(problem{Type: "about:blank", Title: http.StatusText(status), Status: status, Detail: detail}), '\n'))
 }
 
+// encoded is an answer already encoded as compact JSON.
+type encoded []byte
+
 // writeJSON answers with v as compact JSON.
 func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, ok := v.(encoded)
+	if !ok {
+		b = compactJSON(v)
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	w.Write(append(compactJSON(v), '\n'))
+	w.Write(append(b, '\n'))
 }
 
 // compactJSON encodes v without indentation or HTML escaping, as the MCP

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -41,6 +42,14 @@ func streamChanges(c *call) {
 	if _, err := e.Count(c.ctx, c.query("filter")); err != nil {
 		c.fail(err)
 		return
+	}
+	if after < 0 {
+		// "From now" is from before the stream opens: a change committed
+		// once the client has its answer is never missed.
+		if after, err = newestChange(c, e); err != nil {
+			c.fail(err)
+			return
+		}
 	}
 	rc := http.NewResponseController(c.w)
 	h := c.w.Header()
@@ -84,6 +93,22 @@ func streamChanges(c *call) {
 		p := problem{Type: "about:blank", Title: http.StatusText(StatusOf(err)), Status: StatusOf(err), Detail: err.Error()}
 		send(fmt.Sprintf("event: error\ndata: %s\n\n", compactJSON(p)))
 	}
+}
+
+// newestChange is the journal's newest sequence number: the change feed's
+// first report.
+func newestChange(c *call, e *engine.Engine) (int64, error) {
+	ctx, cancel := context.WithCancel(c.ctx)
+	defer cancel()
+	feed, err := e.Store().Changes(ctx)
+	if err != nil {
+		return 0, err
+	}
+	newest, ok := <-feed
+	if !ok {
+		return 0, c.ctx.Err()
+	}
+	return newest, nil
 }
 
 // resumeAfter is the sequence number the stream starts after: a browser's

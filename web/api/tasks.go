@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -123,10 +124,27 @@ func oneTask(fn func(*engine.Engine, context.Context, string) (*engine.Result, e
 	}
 }
 
-// listResult is the list's answer: the tasks, then how many more matched.
-type listResult struct {
-	Tasks []json.RawMessage `json:"tasks"`
-	More  int               `json:"more,omitempty"`
+// listResult is the list's answer, encoded as it is built:
+// {"tasks":[…],"more":N}, more only when the limit cut the list.
+func listResult(tasks []json.RawMessage, more int) encoded {
+	n := 32
+	for _, t := range tasks {
+		n += len(t) + 1
+	}
+	b := make([]byte, 0, n)
+	b = append(b, `{"tasks":[`...)
+	for i, t := range tasks {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, t...)
+	}
+	b = append(b, ']')
+	if more > 0 {
+		b = append(b, `,"more":`...)
+		b = strconv.AppendInt(b, int64(more), 10)
+	}
+	return append(b, '}')
 }
 
 // listLimit is the list's default limit, as task_list's.
@@ -152,11 +170,11 @@ func listTasks(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := listResult{Tasks: make([]json.RawMessage, len(l.Tasks)), More: l.More}
+	tasks := make([]json.RawMessage, len(l.Tasks))
 	for i, t := range l.Tasks {
-		out.Tasks[i] = keep(t)
+		tasks[i] = keep(t)
 	}
-	return out, nil
+	return listResult(tasks, l.More), nil
 }
 
 // fieldsToKeep reads the fields parameter: "" keeps every set field but
