@@ -44,7 +44,7 @@ type ServeRequest struct {
 
 // serveCmd runs the MCP server.
 type serveCmd struct {
-	HTTP        string `name:"http" help:"Serve streamable HTTP on ADDR (e.g. 127.0.0.1:7411) instead of stdio. A bearer token (BACKLOG_HTTP_TOKEN, or one generated and printed once) is required unless ADDR is loopback." placeholder:"ADDR"`
+	HTTP        string `name:"http" help:"Serve on ADDR (e.g. 127.0.0.1:7411) instead of stdio: MCP over streamable HTTP at /mcp, the board at /, the REST API at /api/v1/. A bearer token (BACKLOG_HTTP_TOKEN, or one generated and printed once) is required unless ADDR is loopback." placeholder:"ADDR"`
 	TasksMD     bool   `name:"tasksmd" help:"Also serve the tasks-mcp tools (list_tasks, pick_task, claim_task, unclaim_task, complete_task, add_task) over the TASKS.md files of the git root, or of TASKS_MCP_DIR."`
 	TasksMDSync bool   `name:"tasksmd-sync" help:"Keep the TASKS.md files of the git root (or TASKS_MCP_DIR) and the backlog in step while serving: import at start if never synced, then sync within a second of a change on either side."`
 }
@@ -59,8 +59,11 @@ Examples:
   BACKLOG_HTTP_TOKEN=$(openssl rand -hex 16) backlog serve --http 0.0.0.0:7411
 
 With --http the same tools are served over streamable HTTP at /mcp, for
-agents on other machines. The store is opened on the first tool call, so
-starting the server costs nothing.
+agents on other machines, beside the board (/) and the REST API (/api/v1/,
+described at /api/v1/openapi.json; Tinytown's /v1/backlog routes too). Off
+loopback a browser gives the token once (the sign-in form, or ?token= in
+the link printed at start) and keeps it as a cookie. The store is opened
+on the first request, so starting the server costs nothing.
 
 With --tasksmd (or tasksmd in BACKLOG_TOOLSETS) the server also has the
 tools of tasks-mcp, with its argument names and result texts, over every
