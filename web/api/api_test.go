@@ -121,8 +121,14 @@ func TestEachTaskRouteRunsItsCommandAndAnswersInTheToolsShape(t *testing.T) {
 	if c := f.must(200, "GET", "/api/v1/tasks/count?filter=%2BREADY", ""); c["count"] != 1.0 {
 		t.Fatalf("count +READY = %v, want 1 (task 2 waits on task 1)", c)
 	}
-	if got := task(t, f.must(200, "GET", "/api/v1/tasks/1", ""))["uuid"]; got == nil {
+	uuid, _ := task(t, f.must(200, "GET", "/api/v1/tasks/1", ""))["uuid"].(string)
+	if uuid == "" {
 		t.Fatal("get leaves out the uuid")
+	}
+	for _, ref := range []string{uuid, strings.ToUpper(uuid), uuid[:8]} {
+		if got := task(t, f.must(200, "PATCH", "/api/v1/tasks/"+ref, `{"scheduled":"2026-03-05"}`)); got["id"] != 1.0 {
+			t.Fatalf("modify by %q changed %v", ref, got)
+		}
 	}
 	if got := task(t, f.must(200, "PATCH", "/api/v1/tasks/1", `{"priority":"L","tags":["+ui"]}`)); got["priority"] != "L" || len(got["tags"].([]any)) != 2 {
 		t.Fatalf("modify gave %v", got)
@@ -211,6 +217,9 @@ func TestErrorsAreProblemDocumentsWithTheEnginesSentence(t *testing.T) {
 		detail                   string
 	}{
 		{"a missing task is 404", "GET", "/api/v1/tasks/999", "", 404, "no task with id 999"},
+		{"modifying a missing task is 404", "PATCH", "/api/v1/tasks/999", `{"project":"x"}`, 404, "no task with id 999"},
+		{"a modify without changes is 400", "PATCH", "/api/v1/tasks/1", `{}`, 400, "nothing to modify"},
+		{"a bulk modify needs a filter", "PATCH", "/api/v1/tasks", `{"project":"x"}`, 400, "modify needs a filter"},
 		{"a bad value is 400", "POST", "/api/v1/tasks", `{"description":"x","priority":"X"}`, 400, `priority must be H, M, L or empty, got "X"`},
 		{"an unknown field is 400", "POST", "/api/v1/tasks", `{"description":"x","colour":"red"}`, 400, `unknown field "colour"`},
 		{"a field of the wrong type is 400", "POST", "/api/v1/tasks", `{"description":7}`, 400, `field "description" must be a string`},
