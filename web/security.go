@@ -247,7 +247,7 @@ func (s *Server) unauthorized(w http.ResponseWriter, r *http.Request, token, ses
 			if equal(q.Get("token"), token) {
 				setSession(w, r, session)
 				q.Del("token")
-				u := url.URL{Path: r.URL.Path, RawQuery: q.Encode()}
+				u := url.URL{Path: localPath(r.URL.Path), RawQuery: q.Encode()}
 				http.Redirect(w, r, u.String(), http.StatusSeeOther)
 				return
 			}
@@ -266,10 +266,7 @@ func (s *Server) unauthorized(w http.ResponseWriter, r *http.Request, token, ses
 
 // login takes the token from the login form.
 func (s *Server) login(w http.ResponseWriter, r *http.Request, token, session string) {
-	next := r.PostFormValue("next")
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
-		next = "/"
-	}
+	next := localPath(r.PostFormValue("next"))
 	if token == "" {
 		http.Redirect(w, r, next, http.StatusSeeOther)
 		return
@@ -283,6 +280,15 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, token, session st
 	}
 	setSession(w, r, session)
 	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// localPath is p when it is a path on this server, else "/": a redirect
+// never leads to another site (//evil.example is a host, not a path).
+func localPath(p string) string {
+	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\") {
+		return "/"
+	}
+	return p
 }
 
 // setSession gives the browser the session cookie: HttpOnly (no script

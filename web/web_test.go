@@ -210,6 +210,12 @@ func TestOffLoopbackEveryRequestNeedsTheToken(t *testing.T) {
 			t.Fatalf("with the cookie: %d %s", a.status, a.body)
 		}
 	})
+	t.Run("the token link never redirects to another site", func(t *testing.T) {
+		a := newClient(t, base).do("GET", "//evil.example/?token="+url.QueryEscape(token), "")
+		if a.status != http.StatusSeeOther || a.header.Get("Location") != "/" {
+			t.Fatalf("//evil.example/?token=: %d, Location %q", a.status, a.header.Get("Location"))
+		}
+	})
 	t.Run("a browser without the cookie gets the login form, which takes the token", func(t *testing.T) {
 		b := newClient(t, base)
 		a := b.do("GET", "/agents", "", "Accept", "text/html")
