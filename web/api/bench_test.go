@@ -3,13 +3,16 @@ package api
 // The REST list on a 10,000-task backlog in SQLite, through the handler
 // (routing, the engine's query, encoding), without the network:
 //
-//	go test ./web/api -run '^$' -bench List -benchtime 20x
+//	go test ./web/api -run '^$' -bench . -benchtime 20x
 
 import (
+	"bufio"
 	"context"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -86,5 +89,46 @@ func BenchmarkList(b *testing.B) {
 			}
 			b.ReportMetric(float64(size), "bytes/answer")
 		})
+	}
+}
+
+// BenchmarkChangeStream measures how long a commit takes to reach a client
+// of the event stream, over HTTP on loopback, with the store in SQLite (a
+// second engine over its own handle writes, as another process would).
+func BenchmarkChangeStream(b *testing.B) {
+	ctx := context.Background()
+	path := filepath.Join(b.TempDir(), "backlog.db")
+	serverStore, err := sqlite.Open(ctx, path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer serverStore.Close()
+	writerStore, err := sqlite.Open(ctx, path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer writerStore.Close()
+	h := Handler(Deps{Engine: func(ctx context.Context, agent string) (*engine.Engine, error) {
+		return engine.New(serverStore, engine.Options{Agent: agent}), nil
+	}})
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "/api/v1/changes")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer resp.Body.Close()
+	lines := bufio.NewScanner(resp.Body)
+	writer := engine.New(writerStore, engine.Options{Agent: "writer"})
+	desc := "a change"
+	for b.Loop() {
+		if _, err := writer.Add(ctx, &engine.Changes{Description: &desc}); err != nil {
+			b.Fatal(err)
+		}
+		for lines.Scan() && !strings.HasPrefix(lines.Text(), "data: ") {
+		}
+		if lines.Err() != nil {
+			b.Fatal(lines.Err())
+		}
 	}
 }
