@@ -23,6 +23,7 @@ import (
 
 	backlog "github.com/agent-backlog/backlog"
 	"github.com/agent-backlog/backlog/engine"
+	"github.com/agent-backlog/backlog/mcp"
 	"github.com/agent-backlog/backlog/store"
 	"github.com/agent-backlog/backlog/web/api"
 	"github.com/agent-backlog/backlog/web/board"
@@ -68,8 +69,8 @@ type Options struct {
 
 // Limits of a request body, the same as MCP's over HTTP.
 const (
-	DefaultMaxBodyBytes = 4<<20 + 64<<10
-	DefaultBodyTimeout  = 30 * time.Second
+	DefaultMaxBodyBytes = mcp.DefaultMaxBodyBytes
+	DefaultBodyTimeout  = mcp.DefaultBodyTimeout
 )
 
 // Server is the backlog's HTTP surface over one store.

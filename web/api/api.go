@@ -252,7 +252,7 @@ func bodyError(err error) error {
 // kindName names a Go type as a JSON one, for messages.
 func kindName(t string) string {
 	switch {
-	case strings.HasPrefix(t, "[]"), strings.HasSuffix(t, "List"):
+	case strings.HasPrefix(t, "[]"):
 		return "an array"
 	case strings.HasPrefix(t, "map"), strings.Contains(t, "struct"):
 		return "an object"

@@ -206,28 +206,29 @@ func fieldsToKeep(s string) (func(*backlog.Task) json.RawMessage, error) {
 // trimObject keeps the members of a JSON object whose names are in keep, in
 // their order.
 func trimObject(obj []byte, keep map[string]bool) json.RawMessage {
-	var members map[string]json.RawMessage
-	if err := json.Unmarshal(obj, &members); err != nil {
-		panic(err) // we encoded it
-	}
 	dec := json.NewDecoder(bytes.NewReader(obj))
-	dec.Token()
 	var b bytes.Buffer
 	b.WriteByte('{')
+	if _, err := dec.Token(); err != nil {
+		panic(err) // we encoded it
+	}
 	for dec.More() {
-		tok, _ := dec.Token()
-		var skip json.RawMessage
-		dec.Decode(&skip)
-		name := tok.(string)
-		if !keep[name] {
-			continue
+		tok, err := dec.Token()
+		if err != nil {
+			panic(err)
 		}
-		if b.Len() > 1 {
-			b.WriteByte(',')
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			panic(err)
 		}
-		b.Write(compactJSON(name))
-		b.WriteByte(':')
-		b.Write(members[name])
+		if name := tok.(string); keep[name] {
+			if b.Len() > 1 {
+				b.WriteByte(',')
+			}
+			b.Write(compactJSON(name))
+			b.WriteByte(':')
+			b.Write(v)
+		}
 	}
 	b.WriteByte('}')
 	return b.Bytes()
