@@ -30,7 +30,7 @@ import (
 )
 
 // MCPPath is where MCP is served, as `backlog serve --http` always has.
-const MCPPath = "/mcp"
+const MCPPath = mcp.MCPPath
 
 // Options configure a Server.
 type Options struct {
@@ -103,8 +103,10 @@ func New(opts Options) *Server {
 // Close closes the store, if it was opened.
 func (s *Server) Close() error { return s.back.close() }
 
-// Handler serves everything behind the checks of guard, requiring
-// Options.Token when it is set.
+// Handler serves everything behind one set of checks (guard, in
+// security.go): the token when Options.Token is set, Host and Origin
+// against DNS rebinding and other sites, CSRF on every write, the body
+// limits, and security headers on every answer.
 func (s *Server) Handler() http.Handler { return s.handler(s.opts.Token) }
 
 // handler is Handler with the token to require ("" for none).
