@@ -12,8 +12,8 @@ import (
 	"time"
 
 	backlog "github.com/agent-backlog/backlog"
-	"github.com/agent-backlog/backlog/engine"
-	"github.com/agent-backlog/backlog/web/board"
+	"github.com/agent-backlog/backlog/store"
+	"github.com/agent-backlog/backlog/web"
 )
 
 // boardCmd serves the web board on a loopback address.
@@ -55,12 +55,21 @@ func (c *boardCmd) Run(a *runner) error {
 	if err != nil {
 		return err
 	}
+	clock, err := configClock(a)
+	if err != nil {
+		return err
+	}
 	l, err := net.Listen("tcp", c.Addr)
 	if err != nil {
 		return backlog.Environmentf(err, "cannot listen on %s: %v", c.Addr, err)
 	}
 	srv := &http.Server{
-		Handler:           board.Handler(board.Deps{Engine: func(context.Context) (*engine.Engine, error) { return e, nil }}),
+		// The board behind web's checks: Host (DNS rebinding), Origin and
+		// CSRF, body limits and headers, as under backlog serve --http.
+		Handler: web.New(web.Options{
+			Open:  func(context.Context) (store.Store, error) { return e.Store(), nil },
+			Agent: e.Agent(), Clock: clock, Stderr: a.env.Stderr,
+		}).Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		BaseContext:       func(net.Listener) context.Context { return a.ctx },
 	}
