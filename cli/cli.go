@@ -80,7 +80,7 @@ type commands struct {
 	Denotate   denotateCmd   `cmd:"" help:"Remove a note from a task by its exact text."`
 	Duplicate  duplicateCmd  `cmd:"" help:"Copy a task, with optional changes."`
 	Undo       undoCmd       `cmd:"" help:"Reverse your most recent command, as a whole."`
-	Import     importCmd     `cmd:"" help:"Import tasks from JSON (ours or Taskwarrior's)."`
+	Import     importCmd     `cmd:"" help:"Import tasks from JSON, or issues from GitHub or GitLab."`
 	Export     exportCmd     `cmd:"" help:"Print tasks of any status as a JSON array, or as a markdown page with --markdown."`
 	Migrate    migrateCmd    `cmd:"" help:"Copy a backlog between SQLite and PostgreSQL, or bring in the TypeScript server's, beads' or Backlog.md's tasks."`
 	Sync       syncCmd       `cmd:"" help:"Send updates owed to GitHub/GitLab issues, and pull their changes."`

@@ -35,7 +35,7 @@ var subcommands = [][2]string{
 	{"modify", "Change tasks"}, {"start", "Start a task"}, {"stop", "Stop a task"},
 	{"done", "Complete a task"}, {"delete", "Delete a task"}, {"purge", "Remove a deleted task"},
 	{"annotate", "Add a note"}, {"denotate", "Remove a note"}, {"duplicate", "Copy a task"},
-	{"undo", "Reverse your last command"}, {"import", "Import tasks from JSON"},
+	{"undo", "Reverse your last command"}, {"import", "Import tasks from JSON or issues"},
 	{"export", "Print tasks as JSON"}, {"projects", "List projects"}, {"tags", "List tags"},
 	{"doc", "The markdown doc of a task"}, {"where", "Show the store in use"}, {"serve", "Run the MCP server"}, {"init", "Add the MCP server to an agent"}, {"archive", "Archive old finished tasks"},
 	{"calc", "Resolve a date expression"}, {"completion", "Print a completion script"},
