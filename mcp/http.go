@@ -24,6 +24,7 @@ import (
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
 	backlog "github.com/agent-backlog/backlog"
+	"github.com/agent-backlog/backlog/internal/httpserve"
 )
 
 // HTTP limits.
@@ -49,12 +50,6 @@ const (
 	MinTokenLength = 16
 	// minTokenVariety is how many different characters a token needs.
 	minTokenVariety = 8
-	// idleConnTimeout closes a keep-alive connection that sends no new
-	// request for this long.
-	idleConnTimeout = 2 * time.Minute
-	// shutdownGrace is how long calls in flight may finish when ServeHTTP
-	// stops, before their contexts are cancelled.
-	shutdownGrace = time.Second
 	// MCPPath is where ServeHTTP serves MCP.
 	MCPPath = "/mcp"
 )
@@ -439,31 +434,7 @@ func (s *Server) serveListener(ctx context.Context, ln net.Listener, addr string
 	}
 	mux := http.NewServeMux()
 	mux.Handle(MCPPath, s.httpHandler(token))
-	// Requests get a context of their own, cancelled once shutdown has given
-	// calls in flight a moment: an open event stream never ends otherwise.
-	base, cancelRequests := context.WithCancel(context.WithoutCancel(ctx))
-	defer cancelRequests()
-	srv := &http.Server{
-		Handler: mux, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: idleConnTimeout,
-		BaseContext: func(net.Listener) context.Context { return base },
-	}
-	fmt.Fprintf(stderr, "backlog: serving MCP at http://%s%s\n", ln.Addr(), MCPPath)
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ln) }()
-	select {
-	case err := <-done:
-		return err
-	case <-ctx.Done():
-	}
-	grace := time.AfterFunc(shutdownGrace, cancelRequests)
-	defer grace.Stop()
-	shutdown, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdown); err != nil {
-		srv.Close()
-	}
-	if err := <-done; !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	return httpserve.Serve(ctx, ln, mux, func() {
+		fmt.Fprintf(stderr, "backlog: serving MCP at http://%s%s\n", ln.Addr(), MCPPath)
+	})
 }

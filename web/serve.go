@@ -3,24 +3,11 @@ package web
 import (
 	"context"
 	"crypto/rand"
-	"errors"
 	"fmt"
 	"net"
-	"net/http"
-	"time"
 
+	"github.com/agent-backlog/backlog/internal/httpserve"
 	"github.com/agent-backlog/backlog/mcp"
-)
-
-// Server timeouts. Request bodies have their own deadline (BodyTimeout);
-// answers have none, since an event stream lasts as long as its reader.
-const (
-	readHeaderTimeout = 10 * time.Second
-	idleConnTimeout   = 2 * time.Minute
-	// shutdownGrace is how long requests in flight may finish when Serve
-	// stops, before their contexts are cancelled (event streams never end
-	// on their own).
-	shutdownGrace = time.Second
 )
 
 // Serve listens on addr and serves Handler until ctx is cancelled. On a
@@ -68,34 +55,12 @@ func (s *Server) serveListener(ctx context.Context, ln net.Listener, addr string
 		token = rand.Text()
 		fmt.Fprintf(s.opts.Stderr, "backlog: %s is not a loopback address, so clients must send\n  Authorization: Bearer %s\n(set BACKLOG_HTTP_TOKEN to choose the token; a browser may open http://%s/?token=%s once)\n", addr, token, ln.Addr(), token)
 	}
-	base, cancelRequests := context.WithCancel(context.WithoutCancel(ctx))
-	defer cancelRequests()
-	srv := &http.Server{
-		Handler: s.handler(token), ReadHeaderTimeout: readHeaderTimeout, IdleTimeout: idleConnTimeout,
-		BaseContext: func(net.Listener) context.Context { return base },
-	}
 	at := "http://" + ln.Addr().String()
-	if s.opts.MCP != nil {
-		// Its own line, in the words scripts already look for.
-		fmt.Fprintf(s.opts.Stderr, "backlog: serving MCP at %s%s\n", at, MCPPath)
-	}
-	fmt.Fprintf(s.opts.Stderr, "backlog: serving the board at %s/ and the REST API at %s/api/v1/\n", at, at)
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ln) }()
-	select {
-	case err := <-done:
-		return err
-	case <-ctx.Done():
-	}
-	grace := time.AfterFunc(shutdownGrace, cancelRequests)
-	defer grace.Stop()
-	shutdown, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdown); err != nil {
-		srv.Close()
-	}
-	if err := <-done; !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	return httpserve.Serve(ctx, ln, s.handler(token), func() {
+		if s.opts.MCP != nil {
+			// Its own line, in the words scripts already look for.
+			fmt.Fprintf(s.opts.Stderr, "backlog: serving MCP at %s%s\n", at, MCPPath)
+		}
+		fmt.Fprintf(s.opts.Stderr, "backlog: serving the board at %s/ and the REST API at %s/api/v1/\n", at, at)
+	})
 }
