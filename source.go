@@ -82,3 +82,9 @@ func appendSource(b []byte, s *Source) []byte {
 	}
 	return append(b, '}')
 }
+
+// Taken is the conflict a store answers when another task is linked to
+// the same issue already.
+func (s *Source) Taken() error {
+	return Conflictf("another task is already linked to %s (%s)", s.Ref(), s.Host)
+}

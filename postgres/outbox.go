@@ -10,7 +10,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
-	backlog "github.com/agent-backlog/backlog"
 	"github.com/agent-backlog/backlog/store"
 	"github.com/agent-backlog/backlog/store/sqlcodec"
 )
@@ -19,11 +18,6 @@ var _ store.PushLocker = (*Store)(nil)
 
 // kindPush is the advisory lock held while the outbox is delivered.
 const kindPush = 2
-
-// sourceTakenError is the conflict of a second task for one issue.
-func sourceTakenError(t *backlog.Task) error {
-	return backlog.Conflictf("another task is already linked to %s (%s)", t.Source.Ref(), t.Source.Host)
-}
 
 // constraintOf names the constraint (or unique index) an error broke.
 func constraintOf(err error) string {

@@ -512,7 +512,7 @@ func (x *tx) Insert(ctx context.Context, t *backlog.Task) error {
 				return fmt.Errorf("postgres: insert task %s: %w", t.Ref(), err)
 			}
 			if sourceTaken {
-				return sourceTakenError(t)
+				return t.Source.Taken()
 			}
 		}
 		return backlog.Conflictf("a task with id %d already exists", t.ID)
@@ -539,7 +539,7 @@ func (x *tx) Update(ctx context.Context, t *backlog.Task) error {
 	var oldDeps []string
 	err = x.queryRow(ctx, updateSQL, append([]any{x.s.backlog}, args...)...).Scan(&tid, &oldID, &oldStatus, &oldDeps, &oldParent)
 	if isUniqueViolation(err) && constraintOf(err) == "tasks_source" {
-		return sourceTakenError(t)
+		return t.Source.Taken()
 	}
 	if isUniqueViolation(err) {
 		// Another task holds the id, unseen by this transaction: a

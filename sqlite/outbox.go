@@ -8,15 +8,9 @@ import (
 	"fmt"
 	"time"
 
-	backlog "github.com/agent-backlog/backlog"
 	"github.com/agent-backlog/backlog/store"
 	"github.com/agent-backlog/backlog/store/sqlcodec"
 )
-
-// sourceTaken is the conflict of a second task for one issue.
-func sourceTaken(t *backlog.Task) error {
-	return backlog.Conflictf("another task is already linked to %s (%s)", t.Source.Ref(), t.Source.Host)
-}
 
 // SourceTasks implements store.Tx.
 func (x *tx) SourceTasks(ctx context.Context, keys []string) (map[string]string, error) {

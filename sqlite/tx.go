@@ -387,7 +387,7 @@ func (x *tx) Insert(ctx context.Context, t *backlog.Task) error {
 				return backlog.Conflictf("a task with UUID %s already exists", t.UUID)
 			}
 			if strings.Contains(err.Error(), "tasks.source_key") {
-				return sourceTaken(t)
+				return t.Source.Taken()
 			}
 			return backlog.Conflictf("a task with id %d already exists", t.ID)
 		}
@@ -413,7 +413,7 @@ func (x *tx) Update(ctx context.Context, t *backlog.Task) error {
 	case errors.Is(err, sql.ErrNoRows):
 		return backlog.NotFoundf("no task with UUID %s", t.UUID)
 	case isUniqueViolation(err) && strings.Contains(err.Error(), "tasks.source_key"):
-		return sourceTaken(t)
+		return t.Source.Taken()
 	case isUniqueViolation(err):
 		return backlog.Conflictf("another task already has id %d", t.ID)
 	case err != nil:

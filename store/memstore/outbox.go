@@ -16,7 +16,7 @@ func (t *tx) sourceFree(task *backlog.Task) error {
 	key := task.Source.Key()
 	for u, o := range t.st.tasks {
 		if u != task.UUID && o.Source != nil && o.Source.Key() == key {
-			return backlog.Conflictf("another task is already linked to %s (%s)", task.Source.Ref(), task.Source.Host)
+			return task.Source.Taken()
 		}
 	}
 	return nil
