@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -56,11 +57,11 @@ func (e *Engine) ImportIssues(ctx context.Context, items []IssueTask, summary st
 				t.UUID = newUUID()
 			}
 			if err := o.insert(t); err != nil {
-				return fmt.Errorf("%s: %w", it.Task.Source.Ref(), err)
+				return atIssue(it.Task.Source.Ref(), err)
 			}
 			if it.Doc != "" {
 				if err := o.writeDoc(t, it.Doc); err != nil {
-					return backlog.Invalidf("%s: %s", it.Task.Source.Ref(), errText(err))
+					return atIssue(it.Task.Source.Ref(), err)
 				}
 			}
 			here[key] = t.UUID
@@ -131,7 +132,7 @@ func (e *Engine) PullIssues(ctx context.Context, uuids []string, fn func(cur *ba
 				}
 				if !sameTask(cur, after) {
 					if err := o.update(cur, after); err != nil {
-						return fmt.Errorf("%s: %w", cur.Ref(), err)
+						return atIssue(cur.Ref(), err)
 					}
 					t = after
 				}
@@ -153,7 +154,7 @@ func (e *Engine) PullIssues(ctx context.Context, uuids []string, fn func(cur *ba
 				case *ch.Doc != "" && (doc == nil || *doc != *ch.Doc):
 					after, err := o.setDoc(t, *ch.Doc)
 					if err != nil {
-						return fmt.Errorf("%s: %w", cur.Ref(), err)
+						return atIssue(cur.Ref(), err)
 					}
 					t = after
 				}
@@ -176,4 +177,14 @@ func (e *Engine) PullIssues(ctx context.Context, uuids []string, fn func(cur *ba
 		return nil
 	})
 	return out, err
+}
+
+// atIssue names the issue or task in an error about it, keeping its kind;
+// a failure of the machine names none and passes as it is (as atTask).
+func atIssue(ref string, err error) error {
+	var e *backlog.Error
+	if errors.As(err, &e) {
+		return &backlog.Error{Kind: e.Kind, Msg: ref + ": " + e.Msg}
+	}
+	return err
 }
