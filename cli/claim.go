@@ -1,7 +1,7 @@
 package cli
 
 import (
-	"regexp"
+	"github.com/agent-backlog/backlog/internal/lazyre"
 	"strings"
 
 	backlog "github.com/agent-backlog/backlog"
@@ -54,11 +54,11 @@ Examples:
 
 // refWord matches one task reference: an id, a full UUID or a UUID prefix of
 // at least 8 hex digits.
-var refWord = regexp.MustCompile(`^(?:[0-9]+|[0-9a-fA-F]{8}(?:-[0-9a-fA-F-]{0,27})?)$`)
+var refWord = lazyre.New(`^(?:[0-9]+|[0-9a-fA-F]{8}(?:-[0-9a-fA-F-]{0,27})?)$`)
 
 // agentWord matches a plain agent name, as in "backlog claim 12 backend": it
 // cannot be read as a filter term (no ':', '+', '-' or parenthesis first).
-var agentWord = regexp.MustCompile(`^[\p{L}_][\p{L}\p{N}_.@-]*$`)
+var agentWord = lazyre.New(`^[\p{L}_][\p{L}\p{N}_.@-]*$`)
 
 // filterKeywords are the words that are filter operators, never agent names.
 var filterKeywords = map[string]bool{"and": true, "or": true, "xor": true, "not": true}
@@ -67,10 +67,10 @@ func (c *claimCmd) Run(a *runner) error {
 	opts := engine.ClaimOptions{Agent: strings.TrimSpace(c.Agent), Lease: c.Lease}
 	words := c.Words
 	switch {
-	case len(words) == 1 && refWord.MatchString(words[0]):
+	case len(words) == 1 && refWord().MatchString(words[0]):
 		opts.ID = words[0]
-	case len(words) == 2 && refWord.MatchString(words[0]) && agentWord.MatchString(words[1]) &&
-		!filterKeywords[strings.ToLower(words[1])] && !refWord.MatchString(words[1]):
+	case len(words) == 2 && refWord().MatchString(words[0]) && agentWord().MatchString(words[1]) &&
+		!filterKeywords[strings.ToLower(words[1])] && !refWord().MatchString(words[1]):
 		if opts.Agent != "" && opts.Agent != words[1] {
 			return backlog.Invalidf("two agents for one claim, %q and %q: give the agent once", opts.Agent, words[1])
 		}

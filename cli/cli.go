@@ -128,8 +128,14 @@ type exit int
 // Run runs the command line with args (without the program name) and
 // returns the exit status.
 func Run(ctx context.Context, args []string, env Env) (status int) {
-	var cmds commands
-	a := &runner{ctx: ctx, env: env, globals: &cmds.Globals}
+	grammar, globals := grammarFor(args)
+	return runGrammar(ctx, args, env, grammar, globals)
+}
+
+// runGrammar is Run with the grammar to parse args with: the whole one, or
+// the one command args name (see grammarFor).
+func runGrammar(ctx context.Context, args []string, env Env, grammar any, globals *Globals) (status int) {
+	a := &runner{ctx: ctx, env: env, globals: globals}
 	defer func() {
 		if r := recover(); r != nil {
 			code, ok := r.(exit)
@@ -139,7 +145,7 @@ func Run(ctx context.Context, args []string, env Env) (status int) {
 			status = int(code)
 		}
 	}()
-	parser, err := kong.New(&cmds,
+	parser, err := kong.New(grammar,
 		kong.Name("backlog"),
 		kong.Description("A persistent, cross-session task backlog for AI coding agents.\n\n"+
 			"Filters are the words after a command: backlog list project:web +bug. "+

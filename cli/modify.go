@@ -3,7 +3,7 @@ package cli
 import (
 	"bufio"
 	"fmt"
-	"regexp"
+	"github.com/agent-backlog/backlog/internal/lazyre"
 	"slices"
 	"strings"
 
@@ -40,7 +40,7 @@ Examples:
 
 // idWord matches the words that can only be task references: ids, id lists
 // and ranges, and UUIDs or their prefixes of at least 8 hex digits.
-var idWord = regexp.MustCompile(`^(?:[0-9]+(?:-[0-9]+)?(?:,[0-9]+(?:-[0-9]+)?)*|[0-9a-fA-F]{8}(?:-[0-9a-fA-F-]{0,27})?)$`)
+var idWord = lazyre.New(`^(?:[0-9]+(?:-[0-9]+)?(?:,[0-9]+(?:-[0-9]+)?)*|[0-9a-fA-F]{8}(?:-[0-9a-fA-F-]{0,27})?)$`)
 
 // splitModify separates the filter words from the change words.
 func splitModify(words []string) (filter, changes []string, err error) {
@@ -48,7 +48,7 @@ func splitModify(words []string) (filter, changes []string, err error) {
 		filter, changes = words[:i], words[i+1:]
 	} else {
 		n := 0
-		for n < len(words) && idWord.MatchString(words[n]) {
+		for n < len(words) && idWord().MatchString(words[n]) {
 			n++
 		}
 		filter, changes = words[:n], words[n:]

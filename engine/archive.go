@@ -3,7 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
-	"regexp"
+	"github.com/agent-backlog/backlog/internal/lazyre"
 	"strings"
 
 	backlog "github.com/agent-backlog/backlog"
@@ -17,7 +17,7 @@ const DefaultArchiveDays = 90
 
 // segmentPattern is the shape of a segment name; nothing else reaches the
 // store, so no path or query can be smuggled through one.
-var segmentPattern = regexp.MustCompile(`^[0-9]{4}-Q[1-4]$`)
+var segmentPattern = lazyre.New(`^[0-9]{4}-Q[1-4]$`)
 
 // SegmentOf names the archive segment of a task: the quarter of its end
 // (UTC), or of its last change when it has no end.
@@ -31,7 +31,7 @@ func SegmentOf(t *backlog.Task) string {
 }
 
 func validSegment(s string) error {
-	if !segmentPattern.MatchString(s) {
+	if !segmentPattern().MatchString(s) {
 		return backlog.Invalidf("an archive segment is named like 2026-Q3, got %q", s)
 	}
 	return nil

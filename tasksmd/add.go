@@ -2,7 +2,7 @@ package tasksmd
 
 import (
 	"fmt"
-	"regexp"
+	"github.com/agent-backlog/backlog/internal/lazyre"
 	"strings"
 )
 
@@ -23,7 +23,7 @@ type TaskSpec struct {
 	LastEnriched string // YYYY-MM-DD
 }
 
-var reISODate = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
+var reISODate = lazyre.New(`^\d{4}-\d{2}-\d{2}$`)
 
 // Validate checks a spec as add_task does, with its messages, plus two
 // checks the reference lacks: the summary must be one non-empty line, and
@@ -36,7 +36,7 @@ func (s TaskSpec) Validate() error {
 	if len(p) != 2 || p[0] != 'P' || p[1] < '0' || p[1] > '3' {
 		return fail(ErrInvalid, "Invalid priority '%s' — must be P0, P1, P2, or P3", s.Priority)
 	}
-	if s.ID != "" && !reKebab.MatchString(s.ID) {
+	if s.ID != "" && !reKebab().MatchString(s.ID) {
 		return fail(ErrInvalid, "Invalid ID '%s' — must be kebab-case (lowercase letters, numbers, hyphens)", s.ID)
 	}
 	if jsTrim(s.Summary) == "" {
@@ -51,12 +51,12 @@ func (s TaskSpec) Validate() error {
 			return fail(ErrInvalid, "Invalid %s %s — must be one line (no line breaks)", v.name, quoteShort(v.value))
 		}
 	}
-	if le := jsTrim(s.LastEnriched); le != "" && !reISODate.MatchString(le) {
+	if le := jsTrim(s.LastEnriched); le != "" && !reISODate().MatchString(le) {
 		return fail(ErrInvalid, "Invalid last_enriched '%s' — must be an ISO date (YYYY-MM-DD)", s.LastEnriched)
 	}
 	if s.BlockedBy != "" {
 		for _, id := range splitList(s.BlockedBy) {
-			if !reKebab.MatchString(id) {
+			if !reKebab().MatchString(id) {
 				return fail(ErrInvalid, "Invalid blocked_by ID '%s' — must be kebab-case (lowercase letters, numbers, hyphens)", id)
 			}
 		}
@@ -140,7 +140,7 @@ func (q *Queue) Add(path string, s TaskSpec) (Edit, error) {
 // lines take the file's line ending style.
 func insertTask(lines []Line, prio int, block []string) []Line {
 	headingAt := func(i int) int {
-		if m := reHeading.FindStringSubmatch(lines[i].Text); m != nil {
+		if m := reHeading().FindStringSubmatch(lines[i].Text); m != nil {
 			return int(m[1][0] - '0')
 		}
 		return -1

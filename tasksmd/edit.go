@@ -133,7 +133,7 @@ func (q *Queue) Unclaim(query string) (Edit, error) {
 	}
 	lines := cloneLines(f.Lines)
 	l := &lines[t.StartLine-1]
-	l.Text = reClaimSuffix.ReplaceAllString(l.Text, "")
+	l.Text = reClaimSuffix().ReplaceAllString(l.Text, "")
 	return Edit{Path: f.Path, Data: []byte(joinLines(lines)), Task: t,
 		Message: fmt.Sprintf("Unclaimed %q (was %s) in %s:%d", t.Summary, t.Claimed, f.Path, t.StartLine)}, nil
 }

@@ -1,6 +1,7 @@
 package tasksmd
 
 import (
+	"github.com/agent-backlog/backlog/internal/lazyre"
 	"regexp"
 	"strings"
 )
@@ -15,9 +16,9 @@ const jsSpace = `[\t\n\x{0b}\f\r \x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}
 const jsDot = `[^\n\r\x{2028}\x{2029}]`
 
 // jsRegexp compiles a pattern written with `\s` and `.` in their JavaScript
-// meaning. Only the plain forms are rewritten (never inside a class), which
-// is all the patterns of this package use.
-func jsRegexp(pattern string) *regexp.Regexp {
+// meaning, on first use (see lazyre). Only the plain forms are rewritten
+// (never inside a class), which is all the patterns of this package use.
+func jsRegexp(pattern string) func() *regexp.Regexp {
 	var b strings.Builder
 	for i := 0; i < len(pattern); i++ {
 		c := pattern[i]
@@ -36,7 +37,7 @@ func jsRegexp(pattern string) *regexp.Regexp {
 			b.WriteByte(c)
 		}
 	}
-	return regexp.MustCompile(b.String())
+	return lazyre.New(b.String())
 }
 
 // isJSSpace reports whether r is white space for JavaScript's trim().
@@ -63,7 +64,7 @@ var (
 	reStartsSpace  = jsRegexp(`^\s`)
 	rePolicy       = jsRegexp(`(?i)policy\s*:\s*(.+)`)
 	rePolicyEnd    = jsRegexp(`\s*-->$`)
-	reKebab        = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+	reKebab        = lazyre.New(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 )
 
 // leadingSpaces counts the JavaScript white space runes that start s; the

@@ -3,6 +3,7 @@ package tasksmd
 import (
 	"errors"
 	"fmt"
+	"github.com/agent-backlog/backlog/internal/lazyre"
 	"io/fs"
 	"os"
 	"regexp"
@@ -46,7 +47,7 @@ var (
 	reLintBlocked    = jsRegexp(`^\s+-\s+\*\*Blocked\*\*:\s*$`)
 	reLintResearch   = jsRegexp(`^\s+-\s+\*\*Research\*\*:\s*$`)
 	reLintEnriched   = jsRegexp(`^\s+-\s+\*\*Last-enriched\*\*:\s*(.*)$`)
-	reLintDate       = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
+	reLintDate       = lazyre.New(`^\d{4}-\d{2}-\d{2}$`)
 	reLintBadHeading = jsRegexp(`^##\s+P(?:[4-9]|\d{2,})`)
 	reLintChecked    = jsRegexp(`^-\s+\[[xX]\]\s`)
 	reLintListItem   = jsRegexp(`^-\s+`)
@@ -111,8 +112,8 @@ func Lint(srcs []Source, fix bool) LintResult {
 		for _, t := range parseTasks(src.Path, lines) {
 			if f := t.Field("id"); f != nil {
 				id := f.Value
-				at := located{src.Path, fieldLine(lines, t, reLintIDLine)}
-				if !reKebab.MatchString(id) {
+				at := located{src.Path, fieldLine(lines, t, reLintIDLine())}
+				if !reKebab().MatchString(id) {
 					report(at.line, fmt.Sprintf("ID '%s' must be kebab-case (lowercase letters, numbers, hyphens)", id))
 				}
 				if first, ok := ids[id]; !ok {
@@ -124,7 +125,7 @@ func Lint(srcs []Source, fix bool) LintResult {
 				}
 			}
 			if t.Field("blockedby") != nil {
-				at := located{src.Path, fieldLine(lines, t, reLintBlockLine)}
+				at := located{src.Path, fieldLine(lines, t, reLintBlockLine())}
 				for _, id := range t.BlockedBy() {
 					refs = append(refs, ref{id, at})
 				}
@@ -178,11 +179,11 @@ func lintLines(lines []string, report func(int, string)) {
 		if strings.Contains(line, "-->") {
 			inComment = false
 		}
-		if !inComment && !opens && containsFoldASCII(line, "policy") && reLintPolicy.MatchString(line) &&
-			!reLintMetaStart.MatchString(line) && !reLintIndent4.MatchString(line) && !reLintAnyBox.MatchString(line) {
+		if !inComment && !opens && containsFoldASCII(line, "policy") && reLintPolicy().MatchString(line) &&
+			!reLintMetaStart().MatchString(line) && !reLintIndent4().MatchString(line) && !reLintAnyBox().MatchString(line) {
 			report(n, msgPolicyOut)
 		}
-		if opens && reLintEmptyPol.MatchString(line) {
+		if opens && reLintEmptyPol().MatchString(line) {
 			report(n, msgPolicyNil)
 		}
 		if strings.Contains(line, "**:") {
@@ -200,19 +201,19 @@ func lintLines(lines []string, report func(int, string)) {
 			continue
 		}
 		switch {
-		case reLintBadHeading.MatchString(line):
+		case reLintBadHeading().MatchString(line):
 			report(n, fmt.Sprintf("invalid priority heading '%s' (must be P0-P3)", line))
-		case reLintChecked.MatchString(line):
+		case reLintChecked().MatchString(line):
 			report(n, msgChecked)
 		case isTaskLine(line):
 			if last < 0 {
 				report(n, msgPlacement)
 			}
 			inTask = true
-		case reLintListItem.MatchString(line) && !reLintAnyBoxSp.MatchString(line) && last >= 0:
+		case reLintListItem().MatchString(line) && !reLintAnyBoxSp().MatchString(line) && last >= 0:
 			report(n, fmt.Sprintf("task must use checkbox format '- [ ]', got '%s'", line))
 		case sp >= 2:
-			if !inTask && reLintMetaStart.MatchString(line) {
+			if !inTask && reLintMetaStart().MatchString(line) {
 				report(n, msgOrphan)
 			}
 		}
@@ -225,19 +226,19 @@ func lintLines(lines []string, report func(int, string)) {
 // lintFieldLine applies the rules of the Blocked, Research and
 // Last-enriched fields to one line.
 func lintFieldLine(line string, n int, report func(int, string)) {
-	if strings.Contains(line, "**Blocked**:") && reLintBlocked.MatchString(line) {
+	if strings.Contains(line, "**Blocked**:") && reLintBlocked().MatchString(line) {
 		report(n, msgBlocked)
 	}
-	if strings.Contains(line, "**Research**:") && reLintResearch.MatchString(line) {
+	if strings.Contains(line, "**Research**:") && reLintResearch().MatchString(line) {
 		report(n, msgResearch)
 	}
 	if !strings.Contains(line, "**Last-enriched**:") {
 		return
 	}
-	if m := reLintEnriched.FindStringSubmatch(line); m != nil {
+	if m := reLintEnriched().FindStringSubmatch(line); m != nil {
 		if v := jsTrim(m[1]); v == "" {
 			report(n, msgEnrEmpty)
-		} else if !reLintDate.MatchString(v) {
+		} else if !reLintDate().MatchString(v) {
 			report(n, fmt.Sprintf("**Last-enriched** must be an ISO date (YYYY-MM-DD), got '%s'", v))
 		}
 	}
@@ -249,7 +250,7 @@ func fixLines(lines []string) ([]string, []int) {
 	remove := make([]bool, len(lines))
 	var fixes []int
 	for i := 1; i < len(lines); i++ {
-		if remove[i] || !strings.HasPrefix(lines[i], "-") || !reLintChecked.MatchString(lines[i]) {
+		if remove[i] || !strings.HasPrefix(lines[i], "-") || !reLintChecked().MatchString(lines[i]) {
 			continue
 		}
 		remove[i] = true

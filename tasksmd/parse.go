@@ -81,7 +81,7 @@ func parseTasks(path string, lines []string) []*Task {
 // splitClaim separates a trailing `(@agent)` or `(@agent - in progress)`
 // from the summary text.
 func splitClaim(text string) (summary, claimed string) {
-	loc := reClaim.FindStringSubmatchIndex(text)
+	loc := reClaim().FindStringSubmatchIndex(text)
 	if loc == nil {
 		return text, ""
 	}
@@ -186,7 +186,7 @@ func matchHeading(line string) int {
 	if !strings.HasPrefix(line, "##") {
 		return -1
 	}
-	if m := reHeading.FindStringSubmatch(line); m != nil {
+	if m := reHeading().FindStringSubmatch(line); m != nil {
 		return int(m[1][0] - '0')
 	}
 	return -1
@@ -214,8 +214,8 @@ func parsePolicies(lines []string) []Policy {
 		}
 		if strings.Contains(line, "-->") {
 			inComment = false
-			for _, m := range rePolicy.FindAllStringSubmatch(buf.String(), -1) {
-				text := jsTrim(rePolicyEnd.ReplaceAllString(jsTrim(m[1]), ""))
+			for _, m := range rePolicy().FindAllStringSubmatch(buf.String(), -1) {
+				text := jsTrim(rePolicyEnd().ReplaceAllString(jsTrim(m[1]), ""))
 				if text != "" {
 					ps = append(ps, Policy{Text: text, Scope: scope, Line: i + 1})
 				}

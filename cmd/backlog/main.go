@@ -13,6 +13,7 @@ import (
 
 	"github.com/agent-backlog/backlog/cli"
 	"github.com/agent-backlog/backlog/config"
+	_ "github.com/agent-backlog/backlog/internal/startup" // the collector held off while the process starts
 )
 
 func main() {

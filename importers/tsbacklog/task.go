@@ -4,10 +4,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/agent-backlog/backlog/internal/lazyre"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -187,7 +187,7 @@ func (r *reader) doc(rec record, t *backlog.Task) error {
 }
 
 // segmentName is the shape of a backlog archive segment.
-var segmentName = regexp.MustCompile(`^[0-9]{4}-Q[1-4]$`)
+var segmentName = lazyre.New(`^[0-9]{4}-Q[1-4]$`)
 
 // recurrence fills in what the server leaves implicit: an instance of a
 // recurring template holds only its parent, and backlog keeps the period
@@ -201,7 +201,7 @@ func (r *reader) recurrence(tasks []*backlog.Task, byUUID map[string]*backlog.Ta
 				r.notes.Map("recurring instances: their template's period copied onto them, as backlog keeps it on both")
 			}
 		}
-		if t.Archived != "" && !segmentName.MatchString(t.Archived) {
+		if t.Archived != "" && !segmentName().MatchString(t.Archived) {
 			d := t.End
 			if d.IsZero() {
 				d = t.Modified

@@ -5,8 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/agent-backlog/backlog/internal/lazyre"
 	"io/fs"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -197,11 +197,11 @@ func (x *exporter) assignIDs(ctx context.Context) error {
 	return nil
 }
 
-var nonKebab = regexp.MustCompile(`[^a-z0-9]+`)
+var nonKebab = lazyre.New(`[^a-z0-9]+`)
 
 // slug is a kebab-case ID made from a description's first words.
 func slug(desc string) string {
-	s := strings.Trim(nonKebab.ReplaceAllString(strings.ToLower(desc), "-"), "-")
+	s := strings.Trim(nonKebab().ReplaceAllString(strings.ToLower(desc), "-"), "-")
 	for len(s) > 40 {
 		i := strings.LastIndexByte(s[:40], '-')
 		if i <= 0 {

@@ -5,7 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"regexp"
+	"github.com/agent-backlog/backlog/internal/lazyre"
 	"slices"
 	"strconv"
 	"strings"
@@ -91,12 +91,12 @@ func (f *taskFields) changes() (*engine.Changes, error) {
 
 // refRE is what a single task reference looks like: an id, a UUID, or a
 // UUID prefix. The engine judges whether it names a task.
-var refRE = regexp.MustCompile(`^([0-9]+|[0-9a-fA-F][0-9a-fA-F-]{7,35})$`)
+var refRE = lazyre.New(`^([0-9]+|[0-9a-fA-F][0-9a-fA-F-]{7,35})$`)
 
 // checkRef refuses a path segment that is not one task reference, before
 // it goes where a filter is read (12,13 or 1-3 would select several).
 func checkRef(ref string) error {
-	if !refRE.MatchString(ref) {
+	if !refRE().MatchString(ref) {
 		return backlog.Invalidf("%q is not a task reference: give an id such as 12, a UUID, or a UUID prefix of at least 8 hex digits", ref)
 	}
 	return nil
