@@ -183,6 +183,8 @@ type Server struct {
 
 	subs subscriptions
 	push pusher
+
+	registered sync.Once // tools, prompts and resources given to the SDK (see register)
 }
 
 // NewServer returns a server over the store open returns. open is called on
@@ -225,13 +227,42 @@ func NewServer(open func(context.Context) (store.Store, error), opts Options) *S
 	for _, t := range tools {
 		if s.serves(t) {
 			s.tools = append(s.tools, t)
-			s.sdk.AddTool(t.sdkTool(), s.handler(t))
 		}
 	}
-	s.addTasksMD()
-	s.addPrompts()
-	s.addResources()
+	s.sdk.AddReceivingMiddleware(s.registerFirst)
 	return s
+}
+
+// register gives the SDK the tools, prompts and resources, once. It waits
+// for the first request that could need them rather than running in
+// NewServer: the SDK re-encodes every schema as a tool is added, which is
+// most of what a server allocates before it answers, and an agent spawns
+// the server at every session and waits for initialize. The lists never
+// change while the server runs, and no session has seen them before, so
+// no list_changed is owed (none is declared either).
+func (s *Server) register() {
+	s.registered.Do(func() {
+		for _, t := range s.tools {
+			s.sdk.AddTool(t.sdkTool(), s.handler(t))
+		}
+		s.addTasksMD()
+		s.addPrompts()
+		s.addResources()
+	})
+}
+
+// registerFirst is the receiving middleware that registers everything
+// before any request but initialize and ping (and notifications) reaches
+// the SDK's handlers.
+func (s *Server) registerFirst(next sdk.MethodHandler) sdk.MethodHandler {
+	return func(ctx context.Context, method string, req sdk.Request) (sdk.Result, error) {
+		switch {
+		case method == "initialize", method == "ping", strings.HasPrefix(method, "notifications/"):
+		default:
+			s.register()
+		}
+		return next(ctx, method, req)
+	}
 }
 
 // instructions tell the client what the server is for, in one breath.
