@@ -12,7 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -23,7 +22,6 @@ import (
 	"github.com/agent-backlog/backlog/config"
 	"github.com/agent-backlog/backlog/engine"
 	"github.com/agent-backlog/backlog/store"
-	"github.com/agent-backlog/backlog/store/memstore"
 	"github.com/agent-backlog/backlog/when"
 )
 
@@ -44,10 +42,12 @@ type Env struct {
 	// Config is where settings come from (the environment, the working
 	// directory, the host).
 	Config config.Source
-	// Open opens the backlog the configuration names: the SQLite file
-	// cfg.File (creating it and its directory when missing), or the backlog
-	// cfg.Namespace on the PostgreSQL server cfg.DatabaseURL.
-	Open func(ctx context.Context, cfg *config.Config) (store.Store, error)
+	// Open opens the backlog the configuration names, with whichever
+	// store its backend calls for (the command line does not choose). A
+	// command that writes creates the backlog when it is missing; one that
+	// only reads (write false) gets an empty backlog instead, or ErrNotFound
+	// when the user named a place that does not exist (a typo, most likely).
+	Open func(ctx context.Context, cfg *config.Config, write bool) (store.Store, error)
 	// Serve runs the MCP server for `backlog serve`; nil when the build has
 	// none.
 	Serve func(ctx context.Context, r ServeRequest) error
@@ -267,29 +267,9 @@ func (a *runner) Engine(write bool) (*engine.Engine, error) {
 	return a.engine, nil
 }
 
-// openBacklog opens the configured backlog. Only a command that writes
-// creates a SQLite file: one that reads a backlog that does not exist yet
-// gets an empty one, unless the user named a directory (--data, TASKDATA)
-// that does not exist either, which is most likely a typo. The directory a
-// repository's backlog is derived to, or a new namespace, reads as empty.
+// openBacklog opens the configured backlog (see Env.Open).
 func openBacklog(ctx context.Context, env Env, cfg *config.Config, write bool) (store.Store, error) {
-	if cfg.Backend == "sqlite" && !write {
-		if _, err := os.Stat(cfg.File); errors.Is(err, os.ErrNotExist) {
-			if _, err := os.Stat(cfg.Dir); cfg.DirGiven && errors.Is(err, os.ErrNotExist) {
-				return nil, backlog.NotFoundf("no backlog at %s (%s names a directory that does not exist): run a command that writes (backlog add …) to create one",
-					cfg.Dir, cfg.DirFrom)
-			}
-			return memstore.New(), nil
-		}
-	}
-	st, err := env.Open(ctx, cfg)
-	switch {
-	case err == nil:
-		return st, nil
-	case cfg.Backend == "sqlite" && !errors.Is(err, backlog.ErrEnvironment):
-		return nil, fmt.Errorf("cannot open the backlog %s: %w", cfg.File, err)
-	}
-	return nil, err
+	return env.Open(ctx, cfg, write)
 }
 
 // configClock is the clock commands run at (BACKLOG_NOW or the real time).

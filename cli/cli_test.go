@@ -159,7 +159,7 @@ func run(t *testing.T, dir string, st store.Store, args ...string) (stdout, stde
 			Getenv: func(k string) string { return env[k] },
 			Getwd:  func() (string, error) { return "/", nil },
 		},
-		Open: func(_ context.Context, cfg *config.Config) (store.Store, error) {
+		Open: func(_ context.Context, cfg *config.Config, _ bool) (store.Store, error) {
 			path := cfg.File
 			// Read commands look for the file before they open it.
 			return nopClose{st}, os.WriteFile(path, nil, 0o600)

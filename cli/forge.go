@@ -14,7 +14,6 @@ import (
 	"github.com/agent-backlog/backlog/forge"
 	"github.com/agent-backlog/backlog/forge/forgeconf"
 	"github.com/agent-backlog/backlog/forge/mirror"
-	"github.com/agent-backlog/backlog/store/memstore"
 )
 
 // DefaultPushTimeout bounds the delivery of upstream changes after a
@@ -81,9 +80,6 @@ func (a *runner) pushTimeout() time.Duration {
 // is still owed. A command never fails because upstream is down.
 func (a *runner) pushOwed() {
 	if a.store == nil || a.engine == nil || a.pushed {
-		return
-	}
-	if _, ok := a.store.(*memstore.Store); ok {
 		return
 	}
 	budget := a.pushTimeout()

@@ -52,7 +52,7 @@ func TestOneCommandGrammarAnswersAsTheWholeOne(t *testing.T) {
 				},
 				Getwd: func() (string, error) { return "/", nil },
 			},
-			Open: func(context.Context, *config.Config) (store.Store, error) { return memstore.New(), nil },
+			Open: func(context.Context, *config.Config, bool) (store.Store, error) { return memstore.New(), nil },
 		}
 		grammar, globals := grammarFor(args)
 		if whole {

@@ -44,7 +44,7 @@ func startWatch(ctx context.Context, dir string, st store.Store, args ...string)
 		status <- Run(ctx, append([]string{"watch"}, args...), Env{
 			Stdin: strings.NewReader(""), Stdout: out, Stderr: os.Stderr,
 			Config: config.Source{Getenv: func(k string) string { return env[k] }, Getwd: func() (string, error) { return "/", nil }},
-			Open: func(_ context.Context, cfg *config.Config) (store.Store, error) {
+			Open: func(_ context.Context, cfg *config.Config, _ bool) (store.Store, error) {
 				path := cfg.File
 				return nopClose{st}, os.WriteFile(path, nil, 0o600)
 			},
