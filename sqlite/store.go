@@ -159,6 +159,11 @@ func dsn(path string, acc access, busy time.Duration) string {
 	// Read pages through a memory map rather than a system call each: lists
 	// of many tasks read pages all over the file.
 	q.Set("_pragma", "mmap_size(268435456)")
+	// Statement journals and temporary b-trees in memory, not in temporary
+	// files: an insert with triggers or RETURNING journals every page it
+	// touches, and a write of a page to a file is a system call each (a
+	// third of a one-task write on a small VM).
+	q.Add("_pragma", "temp_store(MEMORY)")
 	u := url.URL{Scheme: "file", Path: filepath.ToSlash(path), RawQuery: q.Encode()}
 	if !strings.HasPrefix(u.Path, "/") {
 		u.Path = "/" + u.Path // a Windows drive path
