@@ -35,6 +35,13 @@ const (
 // over it.
 func largeBoard(tb testing.TB, n int) http.Handler {
 	tb.Helper()
+	e := engine.New(largeStore(tb, n), engine.Options{Agent: "board"})
+	return Handler(Deps{Engine: func(context.Context) (*engine.Engine, error) { return e, nil }})
+}
+
+// largeStore is largeBoard's backlog.
+func largeStore(tb testing.TB, n int) store.Store {
+	tb.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(tb.TempDir(), "backlog.db"))
 	if err != nil {
@@ -77,8 +84,7 @@ func largeBoard(tb testing.TB, n int) http.Handler {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	e := engine.New(st, engine.Options{Agent: "board"})
-	return Handler(Deps{Engine: func(context.Context) (*engine.Engine, error) { return e, nil }})
+	return st
 }
 
 func BenchmarkBoardPage(b *testing.B) {

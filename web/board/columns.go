@@ -3,9 +3,9 @@ package board
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
-	"sync"
 
 	backlog "github.com/agent-backlog/backlog"
 	"github.com/agent-backlog/backlog/engine"
@@ -16,24 +16,20 @@ import (
 // list. It keeps the page small (and quick) on a backlog of any size.
 const columnCap = 50
 
-// A column of the board: which tasks it holds, as filter terms added to
-// the user's filter, and in which order.
+// A column of the board as shown: its title and what it says when empty.
+// Which tasks it holds is the engine's (engine.Board).
 type columnDef struct {
 	Key, Title string
-	Terms      string
-	Sort       string
-	Empty      string // what an empty column says
+	Empty      string
 }
 
-// columns are the board's, left to right. Each live task is in exactly
-// one: held or started first, then blocked, then waiting or scheduled,
-// else ready.
+// columns are the board's, left to right, as engine.Board reads them.
 var columns = []columnDef{
-	{Key: "ready", Title: "Ready", Terms: "+READY -ACTIVE -CLAIMED", Empty: "Nothing is ready."},
-	{Key: "active", Title: "Active / held", Terms: "( status:pending or status:waiting ) ( +ACTIVE or +CLAIMED )", Empty: "No agent holds a task."},
-	{Key: "blocked", Title: "Blocked", Terms: "( status:pending or status:waiting ) +BLOCKED -ACTIVE -CLAIMED", Empty: "Nothing is blocked."},
-	{Key: "waiting", Title: "Waiting / scheduled", Terms: "( status:waiting or ( status:pending scheduled.after:now ) ) -BLOCKED -ACTIVE -CLAIMED", Empty: "Nothing is waiting."},
-	{Key: "done", Title: "Done today", Terms: "status:completed end:today", Sort: "end-", Empty: "Nothing done yet today."},
+	{Key: "ready", Title: "Ready", Empty: "Nothing is ready."},
+	{Key: "active", Title: "Active / held", Empty: "No agent holds a task."},
+	{Key: "blocked", Title: "Blocked", Empty: "Nothing is blocked."},
+	{Key: "waiting", Title: "Waiting / scheduled", Empty: "Nothing is waiting."},
+	{Key: "done", Title: "Done today", Empty: "Nothing done yet today."},
 }
 
 // column is one column as shown.
@@ -79,44 +75,34 @@ func (s *server) boardPage(w http.ResponseWriter, r *http.Request) {
 	s.renderStatus(w, status, "board", p)
 }
 
-// board reads the columns for a filter; a filter that does not parse is
-// reported in the body, not as an error, so that the page still shows.
+// board reads the columns for a filter, in one transaction; a filter that
+// does not parse is reported in the body, not as an error, so that the
+// page still shows, unfiltered.
 func (s *server) board(ctx context.Context, e *engine.Engine, src string) (*boardBody, error) {
 	body := &boardBody{Filter: src}
-	if err := e.CheckFilter(ctx, src); err != nil {
-		if !errors.Is(err, backlog.ErrInvalid) {
-			return nil, err
-		}
+	cols, err := e.Board(ctx, engine.BoardOptions{Filter: src, Limit: columnCap})
+	if err != nil && errors.Is(err, backlog.ErrInvalid) && src != "" {
 		body.FilterError = newFilterError(src, err)
-		src = ""
+		cols, err = e.Board(ctx, engine.BoardOptions{Limit: columnCap})
 	}
-	// The columns are read side by side: each is a query of its own, and
-	// a store serves reads in parallel.
-	now := e.Now()
-	body.Columns = make([]column, len(columns))
-	errs := make([]error, len(columns))
-	var wg sync.WaitGroup
-	for i, def := range columns {
-		wg.Go(func() {
-			f := def.Terms
-			if src != "" {
-				f = "( " + src + " ) " + f
-			}
-			l, err := e.List(ctx, engine.ListOptions{Filter: f, Sort: def.Sort, Limit: columnCap})
-			if err != nil {
-				errs[i] = err
-				return
-			}
-			c := column{Key: def.Key, Title: def.Title, Empty: def.Empty, More: l.More}
-			for _, t := range l.Tasks {
-				c.Cards = append(c.Cards, newCard(t, def.Key, now))
-			}
-			body.Columns[i] = c
-		})
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	if err != nil {
 		return nil, err
+	}
+	if len(cols) != len(columns) {
+		return nil, fmt.Errorf("the engine's board has %d columns, the page %d", len(cols), len(columns))
+	}
+	now := e.Now()
+	body.Columns = make([]column, len(cols))
+	for i, def := range columns {
+		c := column{Key: def.Key, Title: def.Title, Empty: def.Empty, More: cols[i].More}
+		if cols[i].Key != def.Key {
+			return nil, fmt.Errorf("the engine's board has %s where the page has %s", cols[i].Key, def.Key)
+		}
+		c.Cards = make([]card, 0, len(cols[i].Tasks))
+		for _, t := range cols[i].Tasks {
+			c.Cards = append(c.Cards, newCard(t, def.Key, now))
+		}
+		body.Columns[i] = c
 	}
 	return body, nil
 }
