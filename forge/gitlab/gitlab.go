@@ -1,23 +1,20 @@
 // Package gitlab is the backlog's forge.Forge for GitLab (gitlab.com or a
-// self-managed server), on GitLab's official Go client.
+// self-managed server), on a small REST v4 client of its own (client.go
+// says why it is not GitLab's official one).
 //
-// The client's own retries and request pacing are switched off: a rate
-// limit is waited out by forge.Transport up to a bound, and a 5xx or a
-// network error is reported at once as forge.UnavailableError, so that the
-// mirror keeps the change in its outbox instead of blocking a command.
+// Nothing is retried or paced by the client: a rate limit is waited out by
+// forge.Transport up to a bound, and a 5xx or a network error is reported
+// at once as forge.UnavailableError, so that the mirror keeps the change in
+// its outbox instead of blocking a command.
 package gitlab
 
 import (
-	"context"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
 	"sync"
 	"time"
-
-	gl "gitlab.com/gitlab-org/api/client-go/v2"
 
 	"github.com/agent-backlog/backlog/forge"
 )
@@ -26,13 +23,17 @@ import (
 // one.
 const DefaultHost = "https://gitlab.com"
 
+// apiPath is where the REST API lives under the server's URL.
+const apiPath = "/api/v4"
+
 // TokenVar is the variable the token is read from.
 const TokenVar = "GITLAB_TOKEN"
 
 // Options say which server to reach and how.
 type Options struct {
 	// Host is the server's URL (--host or GITLAB_HOST); the API is at
-	// Host/api/v4/. "" is https://gitlab.com; a bare host name gets https.
+	// Host/api/v4/ (or at Host, when it ends in /api/v4). "" is
+	// https://gitlab.com; a bare host name gets https.
 	Host string
 	// Token is sent as PRIVATE-TOKEN. TokenVar is where it came from, named
 	// in errors ("" is GITLAB_TOKEN); the token itself never is.
@@ -47,7 +48,7 @@ type Options struct {
 // Forge is one GitLab server reached with one token. It is safe for
 // concurrent use.
 type Forge struct {
-	client   *gl.Client
+	client   client
 	host     string // host[:port] of the web pages
 	tokenVar string
 
@@ -87,18 +88,14 @@ func New(opts Options) (*Forge, error) {
 		hc = &c
 	}
 	hc.Transport = &forge.Transport{Base: hc.Transport, MaxWait: opts.MaxWait}
-	client, err := gl.NewClient(token,
-		gl.WithBaseURL(base.String()),
-		gl.WithHTTPClient(hc),
-		gl.WithoutRetries(),
-		gl.WithCustomLimiter(unpaced{}),
-		gl.WithUserAgent("agent-backlog"),
-		gl.WithURLWarningLogger(slog.New(slog.DiscardHandler)),
-	)
-	if err != nil {
-		return nil, fmt.Errorf("GitLab client for %s: %w", base.Host, err)
+	api := base.String()
+	if !strings.HasSuffix(api, apiPath) { // a host given with the API's path keeps it once
+		api += apiPath
 	}
-	return &Forge{client: client, host: base.Host, tokenVar: tokenVar, users: map[string]int64{}}, nil
+	return &Forge{
+		client: client{hc: hc, api: api, token: token},
+		host:   base.Host, tokenVar: tokenVar, users: map[string]int64{},
+	}, nil
 }
 
 // baseURL reads the server's URL: https://gitlab.com when empty, https://
@@ -125,10 +122,3 @@ func (f *Forge) Kind() string { return "gitlab" }
 
 // Host is the server's host[:port], as in its issues' web addresses.
 func (f *Forge) Host() string { return f.host }
-
-// unpaced switches off the client's own request pacing, which it would
-// otherwise set from the first answer's RateLimit-Limit header: rate limits
-// are waited out, boundedly, in forge.Transport.
-type unpaced struct{}
-
-func (unpaced) Wait(context.Context) error { return nil }

@@ -3,11 +3,12 @@ package gitlab
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
-
-	gl "gitlab.com/gitlab-org/api/client-go/v2"
+	"time"
 
 	"github.com/agent-backlog/backlog/forge"
 )
@@ -21,34 +22,34 @@ const perPage = 100
 // the second, so issues updated earlier within that second are dropped
 // here.
 func (f *Forge) List(ctx context.Context, project string, opts forge.ListOptions, page func([]forge.Issue) error) error {
-	state := "opened"
+	q := url.Values{"per_page": {strconv.Itoa(perPage)}, "state": {"opened"}}
 	if opts.All {
-		state = "all"
+		q.Set("state", "all")
 	}
-	lo := &gl.ListProjectIssuesOptions{ListOptions: gl.ListOptions{PerPage: perPage, Page: 1}, State: &state}
 	if len(opts.Labels) > 0 {
-		labels := gl.LabelOptions(opts.Labels)
-		lo.Labels = &labels
+		q.Set("labels", strings.Join(opts.Labels, ","))
 	}
 	if opts.Search != "" {
-		lo.Search = &opts.Search
+		q.Set("search", opts.Search)
 	}
 	if !opts.Since.IsZero() {
-		since := opts.Since.UTC()
-		lo.UpdatedAfter = &since
+		q.Set("updated_after", opts.Since.UTC().Format(time.RFC3339))
 	}
-	for {
-		got, resp, err := f.client.Issues.ListProjectIssues(project, lo, gl.WithContext(ctx))
+	path := projectPath(project) + "/issues"
+	for pageNo := 1; pageNo > 0; {
+		q.Set("page", strconv.Itoa(pageNo))
+		var got []issueJSON
+		resp, err := f.client.do(ctx, http.MethodGet, path, q, nil, &got)
 		if err != nil {
-			err = f.classify(err, resp, "the issue list of "+project)
+			err = f.classify(err, "the issue list of "+project)
 			if forge.IsGone(err) {
 				return fmt.Errorf("%s has no project %s, or the token in %s may not see it: %w", f.host, project, f.tokenVar, err)
 			}
 			return err
 		}
 		issues := make([]forge.Issue, 0, len(got))
-		for _, is := range got {
-			iss := toIssue(is)
+		for i := range got {
+			iss := toIssue(&got[i])
 			if iss.UpdatedAt.Before(opts.Since) {
 				continue
 			}
@@ -59,21 +60,28 @@ func (f *Forge) List(ctx context.Context, project string, opts forge.ListOptions
 				return err
 			}
 		}
-		if resp.NextPage <= lo.Page {
-			return nil
-		}
-		lo.Page = resp.NextPage
+		pageNo = nextPage(resp.Header, pageNo)
 	}
+	return nil
 }
 
 // Get reads one issue.
 func (f *Forge) Get(ctx context.Context, project string, iid int64) (*forge.Issue, error) {
-	is, resp, err := f.client.Issues.GetIssue(project, iid, gl.WithContext(ctx))
+	is, err := f.issue(ctx, project, iid)
 	if err != nil {
-		return nil, f.classify(err, resp, "the read of "+ref(project, iid))
+		return nil, err
 	}
 	iss := toIssue(is)
 	return &iss, nil
+}
+
+// issue is GitLab's issue as it stands.
+func (f *Forge) issue(ctx context.Context, project string, iid int64) (*issueJSON, error) {
+	var is issueJSON
+	if _, err := f.client.do(ctx, http.MethodGet, issuePath(project, iid), nil, nil, &is); err != nil {
+		return nil, f.classify(err, "the read of "+ref(project, iid))
+	}
+	return &is, nil
 }
 
 // Update reads the issue, works out what would differ after u, and sends
@@ -86,11 +94,11 @@ func (f *Forge) Update(ctx context.Context, project string, iid int64, u forge.U
 	if u.IsZero() {
 		return false, nil
 	}
-	cur, resp, err := f.client.Issues.GetIssue(project, iid, gl.WithContext(ctx))
+	cur, err := f.issue(ctx, project, iid)
 	if err != nil {
-		return false, f.classify(err, resp, "the read of "+ref(project, iid))
+		return false, err
 	}
-	var opt gl.UpdateIssueOptions
+	var opt issueUpdate
 	changed := false
 	if u.Title != nil && *u.Title != cur.Title {
 		opt.Title, changed = u.Title, true
@@ -100,12 +108,10 @@ func (f *Forge) Update(ctx context.Context, project string, iid int64, u forge.U
 	}
 	add, remove := labelChanges(cur.Labels, u.AddLabels, u.RemoveLabels)
 	if len(add) > 0 {
-		labels := gl.LabelOptions(add)
-		opt.AddLabels, changed = &labels, true
+		opt.AddLabels, changed = strings.Join(add, ","), true
 	}
 	if len(remove) > 0 {
-		labels := gl.LabelOptions(remove)
-		opt.RemoveLabels, changed = &labels, true
+		opt.RemoveLabels, changed = strings.Join(remove, ","), true
 	}
 	ids, differ, err := f.assigneeIDs(ctx, cur, u.AddAssignees, u.RemoveAssignees)
 	if err != nil {
@@ -116,16 +122,15 @@ func (f *Forge) Update(ctx context.Context, project string, iid int64, u forge.U
 	}
 	switch {
 	case u.Close && cur.State != "closed":
-		opt.StateEvent, changed = gl.Ptr("close"), true
+		opt.StateEvent, changed = "close", true
 	case u.Reopen && !u.Close && cur.State == "closed":
-		opt.StateEvent, changed = gl.Ptr("reopen"), true
+		opt.StateEvent, changed = "reopen", true
 	}
 	if !changed {
 		return false, nil
 	}
-	_, resp, err = f.client.Issues.UpdateIssue(project, iid, &opt, gl.WithContext(ctx))
-	if err != nil {
-		return false, f.classify(err, resp, "the change to "+ref(project, iid))
+	if _, err := f.client.do(ctx, http.MethodPut, issuePath(project, iid), nil, &opt, nil); err != nil {
+		return false, f.classify(err, "the change to "+ref(project, iid))
 	}
 	return true, nil
 }
@@ -150,10 +155,10 @@ func labelChanges(have, add, remove []string) (toAdd, toRemove []string) {
 // assigneeIDs is the issue's wanted assignee list: the current assignees
 // not removed, then the added usernames GitLab knows; differ says whether
 // it is not the current list.
-func (f *Forge) assigneeIDs(ctx context.Context, cur *gl.Issue, add, remove []string) (ids []int64, differ bool, err error) {
+func (f *Forge) assigneeIDs(ctx context.Context, cur *issueJSON, add, remove []string) (ids []int64, differ bool, err error) {
 	current := cur.Assignees
 	if len(current) == 0 && cur.Assignee != nil {
-		current = []*gl.IssueAssignee{cur.Assignee}
+		current = []userJSON{*cur.Assignee}
 	}
 	ids = []int64{}
 	var names []string
@@ -182,10 +187,10 @@ func (f *Forge) assigneeIDs(ctx context.Context, cur *gl.Issue, add, remove []st
 }
 
 // toIssue maps GitLab's issue to the backlog's.
-func toIssue(is *gl.Issue) forge.Issue {
+func toIssue(is *issueJSON) forge.Issue {
 	out := forge.Issue{
 		IID: is.IID, Title: is.Title, Body: is.Description,
-		Labels: slices.Clone([]string(is.Labels)),
+		Labels: is.Labels,
 		Closed: is.State == "closed",
 		URL:    is.WebURL,
 	}
@@ -198,9 +203,7 @@ func toIssue(is *gl.Issue) forge.Issue {
 	if is.Milestone != nil {
 		out.Milestone = is.Milestone.Title
 	}
-	if is.UpdatedAt != nil {
-		out.UpdatedAt = *is.UpdatedAt
-	}
+	out.UpdatedAt = is.UpdatedAt
 	return out
 }
 

@@ -3,9 +3,10 @@ package gitlab
 import (
 	"context"
 	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
-
-	gl "gitlab.com/gitlab-org/api/client-go/v2"
 
 	"github.com/agent-backlog/backlog/forge"
 )
@@ -15,35 +16,35 @@ func (f *Forge) Comment(ctx context.Context, project string, iid int64, body str
 	if strings.TrimSpace(body) == "" {
 		return errors.New("a comment needs some text")
 	}
-	_, resp, err := f.client.Notes.CreateIssueNote(project, iid, &gl.CreateIssueNoteOptions{Body: &body}, gl.WithContext(ctx))
-	return f.classify(err, resp, "the comment on "+ref(project, iid))
+	in := struct {
+		Body string `json:"body"`
+	}{body}
+	_, err := f.client.do(ctx, http.MethodPost, issuePath(project, iid)+"/notes", nil, &in, nil)
+	return f.classify(err, "the comment on "+ref(project, iid))
 }
 
 // Comments returns the bodies of every note people wrote on one issue,
 // oldest first, from every page; GitLab's system notes ("added ~Doing
 // label", "closed") are left out.
 func (f *Forge) Comments(ctx context.Context, project string, iid int64) ([]string, error) {
-	opt := &gl.ListIssueNotesOptions{
-		ListOptions: gl.ListOptions{PerPage: perPage, Page: 1},
-		OrderBy:     gl.Ptr("created_at"),
-		Sort:        gl.Ptr("asc"),
-	}
+	q := url.Values{"per_page": {strconv.Itoa(perPage)}, "order_by": {"created_at"}, "sort": {"asc"}}
+	path := issuePath(project, iid) + "/notes"
 	var out []string
-	for {
-		notes, resp, err := f.client.Notes.ListIssueNotes(project, iid, opt, gl.WithContext(ctx))
+	for page := 1; page > 0; {
+		q.Set("page", strconv.Itoa(page))
+		var notes []noteJSON
+		resp, err := f.client.do(ctx, http.MethodGet, path, q, nil, &notes)
 		if err != nil {
-			return nil, f.classify(err, resp, "the comments of "+ref(project, iid))
+			return nil, f.classify(err, "the comments of "+ref(project, iid))
 		}
 		for _, n := range notes {
 			if !n.System {
 				out = append(out, n.Body)
 			}
 		}
-		if resp.NextPage <= opt.Page {
-			return out, nil
-		}
-		opt.Page = resp.NextPage
+		page = nextPage(resp.Header, page)
 	}
+	return out, nil
 }
 
 // userID is the id of a GitLab username, 0 when GitLab knows no such user.
@@ -56,9 +57,10 @@ func (f *Forge) userID(ctx context.Context, username string) (int64, error) {
 	if ok {
 		return id, nil
 	}
-	users, resp, err := f.client.Users.ListUsers(&gl.ListUsersOptions{Username: &username}, gl.WithContext(ctx))
+	var users []userJSON
+	_, err := f.client.do(ctx, http.MethodGet, "/users", url.Values{"username": {username}}, nil, &users)
 	if err != nil {
-		err = f.classify(err, resp, "the lookup of user "+username)
+		err = f.classify(err, "the lookup of user "+username)
 		if !forge.IsGone(err) {
 			return 0, err
 		}
