@@ -108,10 +108,10 @@ func (m Modifier) searches() bool {
 // compares reports whether the modifier orders values.
 func (m Modifier) compares() bool { return m == ModBefore || m == ModAfter || m == ModBy }
 
-// statusNames are the status virtual tags, which (like status:, id and UUID
-// terms) turn off the implicit status:pending of a list. LATEST and TEMPLATE
-// select regardless of status too, so they count.
-var statusTags = map[string]bool{
-	"PENDING": true, "COMPLETED": true, "DELETED": true, "WAITING": true, "RECURRING": true,
-	"TEMPLATE": true, "PARENT": true, "LATEST": true,
+// statusTag reports a status virtual tag, which (like status:, id and
+// UUID terms) turns off the implicit status:pending of a list. LATEST
+// selects regardless of status too, so it counts.
+func statusTag(name string) bool {
+	v, _ := LookupVirtual(name)
+	return v.Kind == StatusIs || v.Kind == Latest
 }

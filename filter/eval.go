@@ -44,9 +44,9 @@ func NeedsGraph(e Expr) bool {
 	Walk(e, func(n Expr) bool {
 		switch n := n.(type) {
 		case *TagExpr:
-			switch n.Name {
-			case "BLOCKED", "UNBLOCKED", "BLOCKING", "READY", "LATEST":
-				needs = needs || n.Virtual
+			if n.Virtual {
+				v, _ := LookupVirtual(n.Name)
+				needs = needs || v.Kind.NeedsGraph()
 			}
 		case *AttrExpr:
 			needs = needs || n.Name == "urgency" || n.Name == "depends" && len(n.Ranges) > 0
@@ -58,33 +58,9 @@ func NeedsGraph(e Expr) bool {
 
 type compiler struct {
 	env Env
-	// Calendar bounds in the local zone, each the start of a span.
-	today, tomorrow, yesterday, dueEnd time.Time
-	week, nextWeek                     time.Time
-	month, nextMonth                   time.Time
-	quarter, nextQuarter               time.Time
-	year, nextYear                     time.Time
 }
 
-func newCompiler(env Env) *compiler {
-	now := env.Now
-	y, m, d := now.Date()
-	loc := now.Location()
-	c := &compiler{env: env}
-	c.today = time.Date(y, m, d, 0, 0, 0, 0, loc)
-	c.tomorrow = c.today.AddDate(0, 0, 1)
-	c.yesterday = c.today.AddDate(0, 0, -1)
-	c.dueEnd = c.today.AddDate(0, 0, 7)
-	c.week = c.today.AddDate(0, 0, -((int(now.Weekday()) + 6) % 7))
-	c.nextWeek = c.week.AddDate(0, 0, 7)
-	c.month = time.Date(y, m, 1, 0, 0, 0, 0, loc)
-	c.nextMonth = c.month.AddDate(0, 1, 0)
-	c.quarter = time.Date(y, (m-1)/3*3+1, 1, 0, 0, 0, 0, loc)
-	c.nextQuarter = c.quarter.AddDate(0, 3, 0)
-	c.year = time.Date(y, 1, 1, 0, 0, 0, 0, loc)
-	c.nextYear = c.year.AddDate(1, 0, 0)
-	return c
-}
+func newCompiler(env Env) *compiler { return &compiler{env: env} }
 
 func (c *compiler) compile(e Expr) Matcher {
 	switch n := e.(type) {
@@ -315,83 +291,65 @@ func anyText(t *backlog.Task, pred func(string) bool) bool {
 	return false
 }
 
-// virtual returns the matcher of a virtual tag.
+// virtual returns the matcher of a virtual tag, from its meaning.
 func (c *compiler) virtual(name string) Matcher {
-	now, g := c.env.Now, c.env.Graph
-	status := func(s backlog.Status) Matcher {
-		return func(t *backlog.Task) bool { return t.EffectiveStatus(now) == s }
+	v, ok := LookupVirtual(name)
+	if !ok {
+		panic("filter: unknown virtual tag " + name)
 	}
-	dueIn := func(from, to time.Time) Matcher {
+	now, g := c.env.Now, c.env.Graph
+	switch v.Kind {
+	case StatusIs:
+		return func(t *backlog.Task) bool { return t.EffectiveStatus(now) == v.Status }
+	case FieldSet:
+		return fieldSet(v.Field)
+	case LiveFieldSet:
+		set := fieldSet(v.Field)
+		return func(t *backlog.Task) bool { return t.IsLive() && set(t) }
+	case DueIn:
+		from, to := v.Span.Bounds(now)
 		return func(t *backlog.Task) bool {
 			return t.IsLive() && !t.Due.IsZero() && !t.Due.Before(from) && t.Due.Before(to)
 		}
-	}
-	switch name {
-	case "PENDING":
-		return status(backlog.StatusPending)
-	case "COMPLETED":
-		return status(backlog.StatusCompleted)
-	case "DELETED":
-		return status(backlog.StatusDeleted)
-	case "WAITING":
-		return status(backlog.StatusWaiting)
-	case "RECURRING", "TEMPLATE", "PARENT":
-		return status(backlog.StatusRecurring)
-	case "ACTIVE":
-		return func(t *backlog.Task) bool { return t.IsLive() && !t.Start.IsZero() }
-	case "BLOCKED":
+	case Overdue:
+		return func(t *backlog.Task) bool { return t.IsLive() && !t.Due.IsZero() && t.Due.Before(now) }
+	case Blocked:
 		return g.Blocked
-	case "UNBLOCKED":
+	case Unblocked:
 		return not(g.Blocked)
-	case "BLOCKING":
+	case Blocking:
 		return g.Blocking
-	case "READY":
+	case Ready:
 		return func(t *backlog.Task) bool {
 			return t.EffectiveStatus(now) == backlog.StatusPending && !g.Blocked(t) &&
 				(t.Scheduled.IsZero() || !t.Scheduled.After(now))
 		}
-	case "OVERDUE":
-		return func(t *backlog.Task) bool { return t.IsLive() && !t.Due.IsZero() && t.Due.Before(now) }
-	case "DUE":
-		return dueIn(c.today, c.dueEnd)
-	case "TODAY", "DUETODAY":
-		return dueIn(c.today, c.tomorrow)
-	case "YESTERDAY":
-		return dueIn(c.yesterday, c.today)
-	case "TOMORROW":
-		return dueIn(c.tomorrow, c.tomorrow.AddDate(0, 0, 1))
-	case "WEEK":
-		return dueIn(c.week, c.nextWeek)
-	case "MONTH":
-		return dueIn(c.month, c.nextMonth)
-	case "QUARTER":
-		return dueIn(c.quarter, c.nextQuarter)
-	case "YEAR":
-		return dueIn(c.year, c.nextYear)
-	case "ANNOTATED":
-		return func(t *backlog.Task) bool { return len(t.Annotations) > 0 }
-	case "TAGGED":
-		return func(t *backlog.Task) bool { return len(t.Tags) > 0 }
-	case "PROJECT":
-		return func(t *backlog.Task) bool { return t.Project != "" }
-	case "PRIORITY":
-		return func(t *backlog.Task) bool { return t.Priority != "" }
-	case "SCHEDULED":
-		return func(t *backlog.Task) bool { return !t.Scheduled.IsZero() }
-	case "UNTIL":
-		return func(t *backlog.Task) bool { return !t.Until.IsZero() }
-	case "INSTANCE", "CHILD":
-		return func(t *backlog.Task) bool { return t.Parent != "" }
-	case "CLAIMED":
-		return func(t *backlog.Task) bool { return t.IsLive() && t.Agent != "" }
-	case "DOC":
-		return func(t *backlog.Task) bool { return t.HasDoc }
-	case "UDA":
-		return func(t *backlog.Task) bool { return len(t.Extra) > 0 }
-	case "LATEST":
-		return func(t *backlog.Task) bool { return t.ID > 0 && t.ID == g.LatestID() }
 	}
-	panic("filter: unknown virtual tag " + name)
+	return func(t *backlog.Task) bool { return t.ID > 0 && t.ID == g.LatestID() } // Latest
+}
+
+// fieldSet is the test of a virtual tag's Field.
+func fieldSet(field string) Matcher {
+	switch field {
+	case "annotations":
+		return func(t *backlog.Task) bool { return len(t.Annotations) > 0 }
+	case "tags":
+		return func(t *backlog.Task) bool { return len(t.Tags) > 0 }
+	case "extra":
+		return func(t *backlog.Task) bool { return len(t.Extra) > 0 }
+	case "has_doc":
+		return func(t *backlog.Task) bool { return t.HasDoc }
+	case "project":
+		return func(t *backlog.Task) bool { return t.Project != "" }
+	case "priority":
+		return func(t *backlog.Task) bool { return t.Priority != "" }
+	case "parent":
+		return func(t *backlog.Task) bool { return t.Parent != "" }
+	case "agent":
+		return func(t *backlog.Task) bool { return t.Agent != "" }
+	}
+	date := dateGetter(field)
+	return func(t *backlog.Task) bool { return !date(t).IsZero() }
 }
 
 // attr returns the matcher of an attribute term.

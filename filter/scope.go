@@ -1,8 +1,9 @@
 package filter
 
 // NamesScope reports whether e selects by status, a status virtual tag
-// (PENDING, COMPLETED, DELETED, WAITING, RECURRING, TEMPLATE, LATEST), an id
-// or a UUID anywhere, which turns off the implicit status:pending of lists.
+// (PENDING, COMPLETED, DELETED, WAITING, RECURRING, TEMPLATE, PARENT,
+// LATEST), an id or a UUID anywhere, which turns off the implicit
+// status:pending of lists.
 func NamesScope(e Expr) bool {
 	named := false
 	Walk(e, func(n Expr) bool {
@@ -10,7 +11,7 @@ func NamesScope(e Expr) bool {
 		case *AttrExpr:
 			named = named || n.Name == "status" || n.Name == "id" || n.Name == "uuid"
 		case *TagExpr:
-			named = named || n.Virtual && statusTags[n.Name]
+			named = named || n.Virtual && statusTag(n.Name)
 		case *IDExpr:
 			named = true
 		}

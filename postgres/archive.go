@@ -10,6 +10,7 @@ import (
 	backlog "github.com/agent-backlog/backlog"
 	"github.com/agent-backlog/backlog/store"
 	"github.com/agent-backlog/backlog/store/sqlcodec"
+	"github.com/agent-backlog/backlog/store/sqlstore"
 )
 
 // Archive implements store.Tx.
@@ -137,9 +138,9 @@ func (x *tx) FindArchived(ctx context.Context, id int64, prefix string, limit in
 	if !storableText(prefix) {
 		return nil, x.check(false)
 	}
-	w := bind(prefixOf(column("uuid"), prefix), 3)
-	return x.archived(ctx, "SELECT task, segment FROM archive WHERE backlog = $1 AND "+w.sql+" ORDER BY id, uuid LIMIT $2",
-		append([]any{x.s.backlog, limitArg(limit)}, w.args...)...)
+	w := bind(sqlstore.PrefixOf(dialect{}, "uuid", prefix), 3)
+	return x.archived(ctx, "SELECT task, segment FROM archive WHERE backlog = $1 AND "+w.SQL+" ORDER BY id, uuid LIMIT $2",
+		append([]any{x.s.backlog, limitArg(limit)}, w.Args...)...)
 }
 
 func (x *tx) archived(ctx context.Context, q string, args ...any) ([]*backlog.Task, error) {

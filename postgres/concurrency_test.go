@@ -217,8 +217,8 @@ func TestRefusedWritesKeepTheTransaction(t *testing.T) {
 			t.Errorf("a NUL in a doc: %v", err)
 		}
 		// Values PostgreSQL cannot take as text leave the filter to Go.
-		if w := compileWhere(&filter.WordExpr{Text: "a\x00b"}, clock); w.exact || w.sql != "TRUE" {
-			t.Errorf("a NUL in a filter compiles to %s", w.sql)
+		if w := compileWhere(&filter.WordExpr{Text: "a\x00b"}, clock); w.Exact || w.SQL != "TRUE" {
+			t.Errorf("a NUL in a filter compiles to %s", w.SQL)
 		}
 		if ts, err := tx.Select(ctx, store.Query{Filter: &filter.WordExpr{Text: "a\x00b"}, Now: clock}); err != nil || len(ts) != 0 {
 			t.Errorf("a NUL in a filter: %v, %v", ts, err)

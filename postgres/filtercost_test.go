@@ -37,10 +37,10 @@ func TestWhereCostIsBounded(t *testing.T) {
 			t.Fatal(err)
 		}
 		w := compileWhere(e, clock)
-		if n := strings.Count(w.sql, "(SELECT "); n > maxSubqueries {
+		if n := strings.Count(w.SQL, "(SELECT "); n > maxSubqueries {
 			t.Errorf("%d subqueries, more than %d", n, maxSubqueries)
 		}
-		if n := len(w.args); n > maxParams {
+		if n := len(w.Args); n > maxParams {
 			t.Errorf("%d parameters, more than %d", n, maxParams)
 		}
 		storetest.SameAsEvaluator(t, s, e, clock)
@@ -66,8 +66,8 @@ func TestWhereCostIsBounded(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if w := compileWhere(e, clock); w.sql != want {
-				t.Errorf("SQL %s, want %s", w.sql, want)
+			if w := compileWhere(e, clock); w.SQL != want {
+				t.Errorf("SQL %s, want %s", w.SQL, want)
 			}
 		})
 	}

@@ -41,7 +41,7 @@ func TestQueryPlans(t *testing.T) {
 			t.Fatal(err)
 		}
 		w := bind(compileWhere(filter.DefaultScope(e), clock), 2)
-		checkPlan(t, s, c.query+" FROM tasks t WHERE $1::bigint IS NOT NULL AND "+w.sql, append([]any{s.backlog}, w.args...), c.want...)
+		checkPlan(t, s, c.query+" FROM tasks t WHERE $1::bigint IS NOT NULL AND "+w.SQL, append([]any{s.backlog}, w.Args...), c.want...)
 	}
 	checkPlan(t, s, "SELECT "+taskColumns+` FROM tasks t
 		WHERE t.backlog = $1 AND t.status = 'pending'

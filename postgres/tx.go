@@ -17,6 +17,7 @@ import (
 	"github.com/agent-backlog/backlog/filter"
 	"github.com/agent-backlog/backlog/store"
 	"github.com/agent-backlog/backlog/store/sqlcodec"
+	"github.com/agent-backlog/backlog/store/sqlstore"
 )
 
 // tx is a store.Tx over one PostgreSQL transaction.
@@ -156,11 +157,6 @@ func (x *tx) TaskByUUID(ctx context.Context, uuid string) (*backlog.Task, error)
 	return t, nil
 }
 
-// storableText reports whether s can travel as a text parameter.
-func storableText(s string) bool {
-	return strings.IndexByte(s, 0) < 0 && sqlcodec.ValidText(s) == s
-}
-
 // limitArg is a LIMIT value: NULL (no limit) for limit <= 0.
 func limitArg(limit int) any {
 	if limit <= 0 {
@@ -177,9 +173,9 @@ func (x *tx) TasksByUUIDPrefix(ctx context.Context, prefix string, limit int) ([
 	if !storableText(prefix) {
 		return nil, nil
 	}
-	w := bind(prefixOf(column("t.uuid"), prefix), 3)
-	ts, err := x.queryTasks(ctx, "SELECT "+taskColumns+" FROM tasks t WHERE t.backlog = $1 AND "+w.sql+
-		" ORDER BY t.id, t.uuid LIMIT $2", append([]any{x.s.backlog, limitArg(limit)}, w.args...)...)
+	w := bind(sqlstore.PrefixOf(dialect{}, "t.uuid", prefix), 3)
+	ts, err := x.queryTasks(ctx, "SELECT "+taskColumns+" FROM tasks t WHERE t.backlog = $1 AND "+w.SQL+
+		" ORDER BY t.id, t.uuid LIMIT $2", append([]any{x.s.backlog, limitArg(limit)}, w.Args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: tasks with UUID prefix %q: %w", prefix, err)
 	}
@@ -193,8 +189,8 @@ func (x *tx) Select(ctx context.Context, q store.Query) ([]*backlog.Task, error)
 		return nil, err
 	}
 	w := bind(compileWhere(q.Filter, q.Now), 2)
-	ts, err := x.queryTasks(ctx, "SELECT "+taskColumns+" FROM tasks t WHERE t.backlog = $1 AND "+w.sql,
-		append([]any{x.s.backlog}, w.args...)...)
+	ts, err := x.queryTasks(ctx, "SELECT "+taskColumns+" FROM tasks t WHERE t.backlog = $1 AND "+w.SQL,
+		append([]any{x.s.backlog}, w.Args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: select tasks (%s): %w", filterText(q.Filter), err)
 	}
@@ -231,13 +227,13 @@ func (x *tx) Count(ctx context.Context, q store.Query) (int, error) {
 		return 0, err
 	}
 	w := bind(compileWhere(q.Filter, q.Now), 2)
-	if !w.exact {
+	if !w.Exact {
 		ts, err := x.Select(ctx, q)
 		return len(ts), err
 	}
 	var n int
-	err := x.queryRow(ctx, "SELECT count(*) FROM tasks t WHERE t.backlog = $1 AND "+w.sql,
-		append([]any{x.s.backlog}, w.args...)...).Scan(&n)
+	err := x.queryRow(ctx, "SELECT count(*) FROM tasks t WHERE t.backlog = $1 AND "+w.SQL,
+		append([]any{x.s.backlog}, w.Args...)...).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("postgres: count tasks (%s): %w", filterText(q.Filter), err)
 	}
@@ -251,7 +247,7 @@ func (x *tx) Tally(ctx context.Context, q store.Query, by store.TallyKey, ids in
 		return nil, err
 	}
 	cw := compileWhere(q.Filter, q.Now)
-	if !cw.exact {
+	if !cw.Exact {
 		ts, err := x.Select(ctx, q)
 		if err != nil {
 			return nil, err
@@ -263,15 +259,15 @@ func (x *tx) Tally(ctx context.Context, q store.Query, by store.TallyKey, ids in
 	if by == store.TallyStatus {
 		// The effective status, as compileWhere writes it.
 		key = "(CASE WHEN t.status = 'pending' AND t.wait_at > $2 THEN 'waiting' ELSE t.status END)"
-		args = append(args, unixFloor(q.Now))
+		args = append(args, sqlstore.UnixFloor(q.Now))
 	}
 	w := bind(cw, len(args)+1)
-	args = append(args, w.args...)
+	args = append(args, w.Args...)
 	list := "NULL::bigint[]"
 	if ids > 0 {
 		list = "(array_agg(t.id ORDER BY t.id) FILTER (WHERE t.id > 0))[1:" + strconv.Itoa(ids) + "]"
 	}
-	rows, err := x.query(ctx, "SELECT "+key+" AS v, count(*), "+list+" FROM tasks t WHERE t.backlog = $1 AND "+w.sql+" GROUP BY v", args...)
+	rows, err := x.query(ctx, "SELECT "+key+" AS v, count(*), "+list+" FROM tasks t WHERE t.backlog = $1 AND "+w.SQL+" GROUP BY v", args...)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: tally tasks (%s): %w", filterText(q.Filter), err)
 	}

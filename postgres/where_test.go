@@ -166,7 +166,7 @@ func TestSelectMatchesEvaluator(t *testing.T) {
 		}
 		q := store.Query{Filter: e, Now: now}
 		w := bind(compileWhere(e, now), 2)
-		if w.exact {
+		if w.Exact {
 			exact++
 		}
 		selectUUIDs := func(st store.Store) []string {
@@ -184,26 +184,26 @@ func TestSelectMatchesEvaluator(t *testing.T) {
 				return err
 			})
 			if err != nil {
-				t.Fatalf("filter %q: %v\nSQL: %s %v", e, err, w.sql, w.args)
+				t.Fatalf("filter %q: %v\nSQL: %s %v", e, err, w.SQL, w.Args)
 			}
 			if n != len(want) {
-				t.Errorf("filter %q (now %v): Count = %d, want %d (exact SQL: %v)\nSQL: %s %v", e, now, n, len(want), w.exact, w.sql, w.args)
+				t.Errorf("filter %q (now %v): Count = %d, want %d (exact SQL: %v)\nSQL: %s %v", e, now, n, len(want), w.Exact, w.SQL, w.Args)
 			}
 			return got
 		}
 		got := selectUUIDs(s)
 		if !slices.Equal(want, got) {
 			t.Errorf("filter %q (now %v): Select gives %d tasks, the evaluator %d\nmissing %v\nextra %v\nSQL: %s %v",
-				e, now, len(got), len(want), diffIDs(all, want, got), diffIDs(all, got, want), w.sql, w.args)
+				e, now, len(got), len(want), diffIDs(all, want, got), diffIDs(all, got, want), w.SQL, w.Args)
 		}
 		if liteGot := selectUUIDs(lite); !slices.Equal(liteGot, got) {
 			t.Errorf("filter %q (now %v): SQLite selects %d tasks, PostgreSQL %d", e, now, len(liteGot), len(got))
 		}
 		// The SQL alone: a superset, or the very set when exact.
 		sqlSet := map[string]bool{}
-		rows, err := s.pool.Query(ctx, "SELECT t.uuid FROM tasks t WHERE t.backlog = $1 AND "+w.sql, append([]any{s.backlog}, w.args...)...)
+		rows, err := s.pool.Query(ctx, "SELECT t.uuid FROM tasks t WHERE t.backlog = $1 AND "+w.SQL, append([]any{s.backlog}, w.Args...)...)
 		if err != nil {
-			t.Fatalf("filter %q: %v\nSQL: %s", e, err, w.sql)
+			t.Fatalf("filter %q: %v\nSQL: %s", e, err, w.SQL)
 		}
 		for rows.Next() {
 			var u string
@@ -212,15 +212,15 @@ func TestSelectMatchesEvaluator(t *testing.T) {
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
-			t.Fatalf("filter %q: %v\nSQL: %s", e, err, w.sql)
+			t.Fatalf("filter %q: %v\nSQL: %s", e, err, w.SQL)
 		}
 		for _, u := range want {
 			if !sqlSet[u] {
-				t.Errorf("filter %q (now %v): SQL misses task %s, which matches\nSQL: %s %v", e, now, idOf(all, u), w.sql, w.args)
+				t.Errorf("filter %q (now %v): SQL misses task %s, which matches\nSQL: %s %v", e, now, idOf(all, u), w.SQL, w.Args)
 			}
 		}
-		if w.exact && len(sqlSet) != len(want) {
-			t.Errorf("filter %q (now %v): SQL said exact but returns %d tasks, want %d\nSQL: %s %v", e, now, len(sqlSet), len(want), w.sql, w.args)
+		if w.Exact && len(sqlSet) != len(want) {
+			t.Errorf("filter %q (now %v): SQL said exact but returns %d tasks, want %d\nSQL: %s %v", e, now, len(sqlSet), len(want), w.SQL, w.Args)
 		}
 		if t.Failed() {
 			t.FailNow()
@@ -312,8 +312,8 @@ func TestWhereExactness(t *testing.T) {
 			t.Fatal(err)
 		}
 		w := compileWhere(e, clock)
-		if w.exact != want {
-			t.Errorf("%q: exact = %v, want %v\nSQL: %s", src, w.exact, want, w.sql)
+		if w.Exact != want {
+			t.Errorf("%q: exact = %v, want %v\nSQL: %s", src, w.Exact, want, w.SQL)
 		}
 	}
 	// Long and deep filters stay within PostgreSQL's limits.

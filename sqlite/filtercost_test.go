@@ -45,8 +45,8 @@ func TestWhereCostIsBounded(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if w := compileWhere(e, clock); w.sql != want {
-				t.Errorf("SQL %s, want %s", w.sql, want)
+			if w := compileWhere(e, clock); w.SQL != want {
+				t.Errorf("SQL %s, want %s", w.SQL, want)
 			}
 		})
 	}
@@ -59,13 +59,13 @@ func checkCost(t *testing.T, s *Store, src string) {
 		t.Fatal(err)
 	}
 	w := compileWhere(e, clock)
-	if n := strings.Count(w.sql, "g.task_id = t.tid"); n > maxCorrelated {
+	if n := strings.Count(w.SQL, "g.task_id = t.tid"); n > maxCorrelated {
 		t.Errorf("%d correlated subqueries, more than %d", n, maxCorrelated)
 	}
-	if n := strings.Count(w.sql, "SELECT task_id, tag AS v FROM task_tags"); n > maxScans {
+	if n := strings.Count(w.SQL, "SELECT task_id, tag AS v FROM task_tags"); n > maxScans {
 		t.Errorf("%d passes over the tags, more than %d", n, maxScans)
 	}
-	if n := placeholdersOutsideIN(w.sql); n > maxParams {
+	if n := placeholdersOutsideIN(w.SQL); n > maxParams {
 		t.Errorf("%d placeholders outside IN lists, more than %d", n, maxParams)
 	}
 	storetest.SameAsEvaluator(t, s, e, clock)

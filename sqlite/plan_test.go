@@ -35,7 +35,7 @@ func TestQueryPlans(t *testing.T) {
 			t.Fatal(err)
 		}
 		w := compileWhere(filter.DefaultScope(e), clock)
-		checkPlan(t, s, c.query+" FROM tasks t WHERE "+w.sql, w.args, c.want...)
+		checkPlan(t, s, c.query+" FROM tasks t WHERE "+w.SQL, w.Args, c.want...)
 	}
 	checkPlan(t, s, dependentsSQL, []any{"u"}, "SEARCH t USING INTEGER PRIMARY KEY (rowid=?)")
 	// The ranked walk reads its index alone, in the index's order.
@@ -45,8 +45,8 @@ func TestQueryPlans(t *testing.T) {
 	}
 	w := compileWhere(e, clock)
 	walk := walkSQL(w, clock, 0)
-	checkPlan(t, s, walk, append(append([]any{0.0, 100.0, true}, w.args...), 1.0, 1.0), "CO-ROUTINE", "COVERING INDEX tasks_rank (rank_hi>? AND rank_hi<?)")
-	if plan := explain(t, s, walk, append(append([]any{0.0, 100.0, true}, w.args...), 1.0, 1.0)); strings.Contains(plan, "TEMP B-TREE") {
+	checkPlan(t, s, walk, append(append([]any{0.0, 100.0, true}, w.Args...), 1.0, 1.0), "CO-ROUTINE", "COVERING INDEX tasks_rank (rank_hi>? AND rank_hi<?)")
+	if plan := explain(t, s, walk, append(append([]any{0.0, 100.0, true}, w.Args...), 1.0, 1.0)); strings.Contains(plan, "TEMP B-TREE") {
 		t.Errorf("the walk sorts:\n%s", plan)
 	}
 	checkPlan(t, s, "SELECT "+entryColumns+` FROM journal

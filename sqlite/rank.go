@@ -15,6 +15,7 @@ import (
 	backlog "github.com/agent-backlog/backlog"
 	"github.com/agent-backlog/backlog/filter"
 	"github.com/agent-backlog/backlog/store"
+	"github.com/agent-backlog/backlog/store/sqlstore"
 )
 
 // Ranking by urgency (store.Query.Top with store.RankUrgency).
@@ -65,9 +66,9 @@ func urgencySQL(now time.Time) string {
 		fmt.Sprintf("(CASE WHEN t.status = 'pending' AND t.blocking_n > 0 THEN %g ELSE 0 END)", c.Blocking),
 		// Dates are whole seconds: before a now with a fraction is up to
 		// its second, after it is past its second.
-		fmt.Sprintf("(CASE WHEN t.scheduled_at < %d THEN %g ELSE 0 END)", unixCeil(now), c.Scheduled),
+		fmt.Sprintf("(CASE WHEN t.scheduled_at < %d THEN %g ELSE 0 END)", sqlstore.UnixCeil(now), c.Scheduled),
 		fmt.Sprintf("%g * %s", c.Age, ageFactorSQL(now)),
-		fmt.Sprintf("(CASE WHEN t.status = 'pending' AND t.wait_at > %d THEN %g ELSE 0 END)", unixFloor(now), c.Waiting),
+		fmt.Sprintf("(CASE WHEN t.status = 'pending' AND t.wait_at > %d THEN %g ELSE 0 END)", sqlstore.UnixFloor(now), c.Waiting),
 	}
 	return "(CASE WHEN t.status IN ('completed', 'deleted') THEN 0 ELSE " + strings.Join(terms, " + ") + " END)"
 }
@@ -116,7 +117,7 @@ type urgencyCand struct {
 
 // topUrgent finds the top tasks most urgent at now among those the exact
 // WHERE w selects.
-func (x *tx) topUrgent(ctx context.Context, w where, now time.Time, top int) ([]int64, rankWalk, error) {
+func (x *tx) topUrgent(ctx context.Context, w sqlstore.Where, now time.Time, top int) ([]int64, rankWalk, error) {
 	// How far every open task's age term is below its largest, from the
 	// oldest one: a walk through tasks made together need not allow for
 	// ages they do not have. Only when every open task has an entry date:
@@ -151,7 +152,7 @@ func (x *tx) topUrgent(ctx context.Context, w where, now time.Time, top int) ([]
 	// stream runs the walk over a stretch with a bar, handing each row to
 	// fn until fn returns false.
 	stream := func(lo, hi, bar float64, dueOnly bool, fn func(row) bool) error {
-		args := append([]any{lo, hi, !dueOnly}, w.args...)
+		args := append([]any{lo, hi, !dueOnly}, w.Args...)
 		args = append(args, bar+urgencyEps, bar+urgencyEps/2)
 		rows, err := x.query(ctx, walk, args...)
 		if err != nil {
@@ -258,11 +259,11 @@ func (x *tx) topUrgent(ctx context.Context, w where, now time.Time, top int) ([]
 }
 
 // walkSQL is the statement of a ranked walk: see topUrgent.
-func walkSQL(w where, now time.Time, ageSlack float64) string {
+func walkSQL(w sqlstore.Where, now time.Time, ageSlack float64) string {
 	return "SELECT tid, hi, due, u + (CASE WHEN status = 'pending' AND EXISTS (SELECT 1 FROM task_deps d WHERE d.task_id = tid AND d.dep_live = 1) THEN " +
 		fmt.Sprint(backlog.DefaultCoefficients.Blocked) + " ELSE 0 END), rest FROM (SELECT t.tid AS tid, t.rank_hi AS hi, t.due_at IS NOT NULL AS due, t.status AS status, " +
 		urgencySQL(now) + " AS u, " + restBoundSQL(now, ageSlack) + " AS rest FROM tasks t INDEXED BY tasks_rank WHERE t.status NOT IN ('completed', 'deleted') AND t.rank_hi > ? AND t.rank_hi < ? AND (? OR t.due_at IS NOT NULL) AND (" +
-		w.sql + ") ORDER BY t.rank_hi DESC, t.due_at, t.entry_at, t.tid) WHERE u > ? OR rest <= ?"
+		w.SQL + ") ORDER BY t.rank_hi DESC, t.due_at, t.entry_at, t.tid) WHERE u > ? OR rest <= ?"
 }
 
 // candHeap keeps the walk's best candidates, the least urgent on top.
@@ -290,7 +291,7 @@ func (h *candHeap) Pop() any {
 
 // ranked selects at least the first q.Top tasks by q.Rank among those
 // the exact WHERE w selects.
-func (x *tx) ranked(ctx context.Context, w where, q store.Query) ([]*backlog.Task, error) {
+func (x *tx) ranked(ctx context.Context, w sqlstore.Where, q store.Query) ([]*backlog.Task, error) {
 	top := strconv.Itoa(q.Top)
 	sel := "SELECT " + taskColumns + " FROM tasks t WHERE "
 	switch q.Rank {
@@ -304,11 +305,11 @@ func (x *tx) ranked(ctx context.Context, w where, q store.Query) ([]*backlog.Tas
 		if q.Rank == store.RankEnd {
 			col, dir, name = "t.end_at", " DESC", "end"
 		}
-		ts, err := x.queryTasks(ctx, sel+"t.tid IN (SELECT t.tid FROM tasks t WHERE ("+w.sql+") AND "+col+" IS NOT NULL ORDER BY "+col+dir+" LIMIT "+top+")", w.args...)
+		ts, err := x.queryTasks(ctx, sel+"t.tid IN (SELECT t.tid FROM tasks t WHERE ("+w.SQL+") AND "+col+" IS NOT NULL ORDER BY "+col+dir+" LIMIT "+top+")", w.Args...)
 		if err != nil || len(ts) >= q.Top || requiresDate(q.Filter, name) {
 			return ts, err
 		}
-		more, err := x.queryTasks(ctx, sel+"t.tid IN (SELECT t.tid FROM tasks t WHERE ("+w.sql+") AND "+col+" IS NULL ORDER BY t.tid LIMIT "+strconv.Itoa(q.Top-len(ts))+")", w.args...)
+		more, err := x.queryTasks(ctx, sel+"t.tid IN (SELECT t.tid FROM tasks t WHERE ("+w.SQL+") AND "+col+" IS NULL ORDER BY t.tid LIMIT "+strconv.Itoa(q.Top-len(ts))+")", w.Args...)
 		return append(ts, more...), err
 	}
 	tids, how, err := x.topUrgent(ctx, w, q.Now, q.Top)
@@ -318,7 +319,7 @@ func (x *tx) ranked(ctx context.Context, w where, q store.Query) ([]*backlog.Tas
 	case how == walked:
 		return x.queryTasks(ctx, sel+"t.tid IN ("+placeholders(len(tids))+")", anys(tids)...)
 	}
-	return x.queryTasks(ctx, sel+"t.tid IN (SELECT t.tid FROM tasks t WHERE "+w.sql+" ORDER BY "+urgencyOrder(q.Now)+" LIMIT "+top+")", w.args...)
+	return x.queryTasks(ctx, sel+"t.tid IN (SELECT t.tid FROM tasks t WHERE "+w.SQL+" ORDER BY "+urgencyOrder(q.Now)+" LIMIT "+top+")", w.Args...)
 }
 
 // urgencyOrder is the ORDER BY clause that ranks every match by urgency

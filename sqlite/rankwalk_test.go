@@ -434,7 +434,7 @@ func TestRankedWalkProperty(t *testing.T) {
 					read(t, s, func(stx store.Tx) error {
 						var err error
 						got, err = stx.Select(ctx, store.Query{Filter: e, Now: now, Top: top, Rank: store.RankUrgency})
-						if err != nil || !w.exact {
+						if err != nil || !w.Exact {
 							return err
 						}
 						_, how, err := stx.(*tx).topUrgent(ctx, w, now, top)
@@ -448,7 +448,7 @@ func TestRankedWalkProperty(t *testing.T) {
 							gotDesc = append(gotDesc, fmt.Sprintf("%d:%.6g", x.ID, u[x.UUID]))
 						}
 						t.Errorf("%s, filter %q (exact SQL %v), now %v, top %d, %d matches:\n%s\nreturned (id:urgency) %v",
-							name, src, w.exact, now, top, len(truth.match), msg, gotDesc)
+							name, src, w.Exact, now, top, len(truth.match), msg, gotDesc)
 						for _, line := range strings.Split(msg, "\n") {
 							if _, rest, ok := strings.Cut(line, "("); ok {
 								if uuid, _, ok := strings.Cut(rest, ")"); ok && len(uuid) == 36 {

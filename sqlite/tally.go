@@ -11,6 +11,7 @@ import (
 	backlog "github.com/agent-backlog/backlog"
 
 	"github.com/agent-backlog/backlog/store"
+	"github.com/agent-backlog/backlog/store/sqlstore"
 )
 
 // Tally implements store.Tx: one GROUP BY in SQL when the whole filter
@@ -20,7 +21,7 @@ func (x *tx) Tally(ctx context.Context, q store.Query, by store.TallyKey, ids in
 		return nil, err
 	}
 	w := compileWhere(q.Filter, q.Now)
-	if !w.exact {
+	if !w.Exact {
 		ts, err := x.Select(ctx, q)
 		if err != nil {
 			return nil, err
@@ -33,9 +34,9 @@ func (x *tx) Tally(ctx context.Context, q store.Query, by store.TallyKey, ids in
 		}
 		return x.tallyStatus(ctx, q, w)
 	}
-	key := frag{sql: "t.agent"}
+	key := sqlstore.Column("t.agent")
 	if by == store.TallyStatus {
-		key = newCompiler(q.Now).effStatus()
+		key = sqlstore.EffectiveStatus(dialect{}, q.Now)
 	}
 	// With ids, each group brings every id in it, kept here up to ids:
 	// linear in the matches, which is what asking for ids is for (the few
@@ -44,8 +45,8 @@ func (x *tx) Tally(ctx context.Context, q store.Query, by store.TallyKey, ids in
 	if ids > 0 {
 		list = "group_concat(t.id)"
 	}
-	rows, err := x.tx.QueryContext(ctx, "SELECT "+key.sql+" AS v, count(*), "+list+" FROM tasks t WHERE "+w.sql+" GROUP BY v",
-		append(append([]any{}, key.args...), w.args...)...)
+	rows, err := x.tx.QueryContext(ctx, "SELECT "+key.SQL()+" AS v, count(*), "+list+" FROM tasks t WHERE "+w.SQL+" GROUP BY v",
+		append(append([]any{}, key.Args()...), w.Args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: tally tasks (%s): %w", filterText(q.Filter), err)
 	}
@@ -81,7 +82,7 @@ func (x *tx) Tally(ctx context.Context, q store.Query, by store.TallyKey, ids in
 // waiting ones (pending with a wait date after now) from their index.
 func (x *tx) tallyAll(ctx context.Context, now time.Time) ([]store.Tally, error) {
 	var waiting int
-	err := x.queryRow(ctx, "SELECT count(*) FROM tasks t WHERE t.status = 'pending' AND t.wait_at > ?", unixFloor(now)).Scan(&waiting)
+	err := x.queryRow(ctx, "SELECT count(*) FROM tasks t WHERE t.status = 'pending' AND t.wait_at > ?", sqlstore.UnixFloor(now)).Scan(&waiting)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: tally tasks: %w", err)
 	}
@@ -116,9 +117,9 @@ func (x *tx) tallyAll(ctx context.Context, now time.Time) ([]store.Tally, error)
 // tallyStatus counts by stored status, which the status index delivers in
 // order (grouping by the effective status would sort every task), and the
 // waiting ones among the pending in the same pass.
-func (x *tx) tallyStatus(ctx context.Context, q store.Query, w where) ([]store.Tally, error) {
-	args := append([]any{unixFloor(q.Now)}, w.args...)
-	rows, err := x.tx.QueryContext(ctx, "SELECT t.status, count(*), ifnull(sum(t.wait_at > ?), 0) FROM tasks t WHERE "+w.sql+" GROUP BY t.status", args...)
+func (x *tx) tallyStatus(ctx context.Context, q store.Query, w sqlstore.Where) ([]store.Tally, error) {
+	args := append([]any{sqlstore.UnixFloor(q.Now)}, w.Args...)
+	rows, err := x.tx.QueryContext(ctx, "SELECT t.status, count(*), ifnull(sum(t.wait_at > ?), 0) FROM tasks t WHERE "+w.SQL+" GROUP BY t.status", args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: tally tasks (%s): %w", filterText(q.Filter), err)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/agent-backlog/backlog/filter"
 	"github.com/agent-backlog/backlog/store"
 	"github.com/agent-backlog/backlog/store/sqlcodec"
+	"github.com/agent-backlog/backlog/store/sqlstore"
 
 	sqlite3 "modernc.org/sqlite/lib"
 )
@@ -155,9 +156,9 @@ func (x *tx) TasksByUUIDPrefix(ctx context.Context, prefix string, limit int) ([
 	if limit <= 0 {
 		limit = -1 // SQLite: no limit
 	}
-	w := prefixOf(column("t.uuid"), prefix)
-	ts, err := x.queryTasks(ctx, "SELECT "+taskColumns+" FROM tasks t WHERE "+w.sql+" ORDER BY t.id, t.uuid LIMIT ?",
-		append(w.args, limit)...)
+	w := sqlstore.PrefixOf(dialect{}, "t.uuid", prefix)
+	ts, err := x.queryTasks(ctx, "SELECT "+taskColumns+" FROM tasks t WHERE "+w.SQL+" ORDER BY t.id, t.uuid LIMIT ?",
+		append(w.Args, limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: tasks with UUID prefix %q: %w", prefix, err)
 	}
@@ -173,12 +174,12 @@ func (x *tx) Select(ctx context.Context, q store.Query) ([]*backlog.Task, error)
 	w := compileWhere(q.Filter, q.Now)
 	var ts []*backlog.Task
 	var err error
-	if q.Top > 0 && w.exact {
+	if q.Top > 0 && w.Exact {
 		// Only when SQL selects exactly: a superset cut short could lose
 		// a task that ranks first.
 		ts, err = x.ranked(ctx, w, q)
 	} else {
-		ts, err = x.queryTasks(ctx, "SELECT "+taskColumns+" FROM tasks t WHERE "+w.sql, w.args...)
+		ts, err = x.queryTasks(ctx, "SELECT "+taskColumns+" FROM tasks t WHERE "+w.SQL, w.Args...)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: select tasks (%s): %w", filterText(q.Filter), err)
@@ -218,12 +219,12 @@ func (x *tx) Count(ctx context.Context, q store.Query) (int, error) {
 		return 0, err
 	}
 	w := compileWhere(q.Filter, q.Now)
-	if !w.exact {
+	if !w.Exact {
 		ts, err := x.Select(ctx, q)
 		return len(ts), err
 	}
 	var n int
-	if err := x.tx.QueryRowContext(ctx, "SELECT count(*) FROM tasks t WHERE "+w.sql, w.args...).Scan(&n); err != nil {
+	if err := x.tx.QueryRowContext(ctx, "SELECT count(*) FROM tasks t WHERE "+w.SQL, w.Args...).Scan(&n); err != nil {
 		return 0, fmt.Errorf("sqlite: count tasks (%s): %w", filterText(q.Filter), err)
 	}
 	return n, nil

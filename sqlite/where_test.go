@@ -120,7 +120,7 @@ func TestSelectMatchesEvaluator(t *testing.T) {
 		}
 		q := store.Query{Filter: e, Now: now}
 		w := compileWhere(e, now)
-		if w.exact {
+		if w.Exact {
 			exact++
 		}
 		err = s.Read(ctx, func(tx store.Tx) error {
@@ -141,7 +141,7 @@ func TestSelectMatchesEvaluator(t *testing.T) {
 				return err
 			}
 			if n != len(want) {
-				t.Errorf("filter %q (now %v): Count = %d, want %d (exact SQL: %v)\nSQL: %s %v", e, now, n, len(want), w.exact, w.sql, w.args)
+				t.Errorf("filter %q (now %v): Count = %d, want %d (exact SQL: %v)\nSQL: %s %v", e, now, n, len(want), w.Exact, w.SQL, w.Args)
 			}
 			// Tally agrees with counting the evaluator's answer, by
 			// status and by agent, with and without ids.
@@ -162,13 +162,13 @@ func TestSelectMatchesEvaluator(t *testing.T) {
 			return nil
 		})
 		if err != nil {
-			t.Fatalf("filter %q: %v\nSQL: %s %v", e, err, w.sql, w.args)
+			t.Fatalf("filter %q: %v\nSQL: %s %v", e, err, w.SQL, w.Args)
 		}
 		// The SQL alone: a superset, or the very set when exact.
 		sqlSet := map[string]bool{}
-		rows, err := s.db.QueryContext(ctx, "SELECT t.uuid FROM tasks t WHERE "+w.sql, w.args...)
+		rows, err := s.db.QueryContext(ctx, "SELECT t.uuid FROM tasks t WHERE "+w.SQL, w.Args...)
 		if err != nil {
-			t.Fatalf("filter %q: %v\nSQL: %s", e, err, w.sql)
+			t.Fatalf("filter %q: %v\nSQL: %s", e, err, w.SQL)
 		}
 		for rows.Next() {
 			var u string
@@ -178,11 +178,11 @@ func TestSelectMatchesEvaluator(t *testing.T) {
 		rows.Close()
 		for _, u := range want {
 			if !sqlSet[u] {
-				t.Errorf("filter %q (now %v): SQL misses task %s, which matches\nSQL: %s %v", e, now, idOf(all, u), w.sql, w.args)
+				t.Errorf("filter %q (now %v): SQL misses task %s, which matches\nSQL: %s %v", e, now, idOf(all, u), w.SQL, w.Args)
 			}
 		}
-		if w.exact && len(sqlSet) != len(want) {
-			t.Errorf("filter %q (now %v): SQL said exact but returns %d tasks, want %d\nSQL: %s %v", e, now, len(sqlSet), len(want), w.sql, w.args)
+		if w.Exact && len(sqlSet) != len(want) {
+			t.Errorf("filter %q (now %v): SQL said exact but returns %d tasks, want %d\nSQL: %s %v", e, now, len(sqlSet), len(want), w.SQL, w.Args)
 		}
 		if t.Failed() {
 			t.FailNow()
@@ -246,8 +246,8 @@ func TestWhereExactness(t *testing.T) {
 			t.Fatal(err)
 		}
 		w := compileWhere(e, clock)
-		if w.exact != want {
-			t.Errorf("%q: exact = %v, want %v\nSQL: %s", src, w.exact, want, w.sql)
+		if w.Exact != want {
+			t.Errorf("%q: exact = %v, want %v\nSQL: %s", src, w.Exact, want, w.SQL)
 		}
 	}
 	// A long filter stays within SQLite's limits.
