@@ -24,6 +24,9 @@ func (t *tx) sourceFree(task *backlog.Task) error {
 
 // SourceTasks implements store.Tx.
 func (t *tx) SourceTasks(ctx context.Context, keys []string) (map[string]string, error) {
+	if err := t.check(false); err != nil {
+		return nil, err
+	}
 	want := make(map[string]bool, len(keys))
 	for _, k := range keys {
 		want[k] = true
@@ -44,7 +47,9 @@ func (t *tx) SourceTasks(ctx context.Context, keys []string) (map[string]string,
 
 // Enqueue implements store.Tx.
 func (t *tx) Enqueue(ctx context.Context, items []*store.OutboxItem) error {
-	t.mustWrite()
+	if err := t.check(true); err != nil {
+		return err
+	}
 	for _, it := range items {
 		t.st.lastSeq++
 		it.Seq = t.st.lastSeq
@@ -57,6 +62,9 @@ func (t *tx) Enqueue(ctx context.Context, items []*store.OutboxItem) error {
 
 // Owed implements store.Tx.
 func (t *tx) Owed(ctx context.Context, limit int) ([]*store.OutboxItem, error) {
+	if err := t.check(false); err != nil {
+		return nil, err
+	}
 	var out []*store.OutboxItem
 	for _, it := range t.st.outbox {
 		if limit > 0 && len(out) == limit {
@@ -70,7 +78,9 @@ func (t *tx) Owed(ctx context.Context, limit int) ([]*store.OutboxItem, error) {
 
 // Settle implements store.Tx.
 func (t *tx) Settle(ctx context.Context, seq int64) error {
-	t.mustWrite()
+	if err := t.check(true); err != nil {
+		return err
+	}
 	for i, it := range t.st.outbox {
 		if it.Seq == seq {
 			t.st.outbox = append(t.st.outbox[:i:i], t.st.outbox[i+1:]...)
@@ -82,7 +92,9 @@ func (t *tx) Settle(ctx context.Context, seq int64) error {
 
 // Defer implements store.Tx.
 func (t *tx) Defer(ctx context.Context, seq int64, attempts int, next time.Time, lastError string) error {
-	t.mustWrite()
+	if err := t.check(true); err != nil {
+		return err
+	}
 	for i := range t.st.outbox {
 		if t.st.outbox[i].Seq == seq {
 			it := &t.st.outbox[i]
@@ -93,11 +105,18 @@ func (t *tx) Defer(ctx context.Context, seq int64, attempts int, next time.Time,
 }
 
 // Meta implements store.Tx.
-func (t *tx) Meta(ctx context.Context, key string) (string, error) { return t.st.meta[key], nil }
+func (t *tx) Meta(ctx context.Context, key string) (string, error) {
+	if err := t.check(false); err != nil {
+		return "", err
+	}
+	return t.st.meta[key], nil
+}
 
 // SetMeta implements store.Tx.
 func (t *tx) SetMeta(ctx context.Context, key, value string) error {
-	t.mustWrite()
+	if err := t.check(true); err != nil {
+		return err
+	}
 	if t.st.meta == nil {
 		t.st.meta = map[string]string{}
 	}

@@ -2,27 +2,28 @@ package storetest
 
 import (
 	"context"
+	"fmt"
 	"time"
+
+	backlog "github.com/agent-backlog/backlog"
+	"github.com/agent-backlog/backlog/store"
 )
 
 var feedScenarios = []scenario{
 	{"the change feed reports the newest sequence at once and after every commit", func(h *H) {
-		h.Add("Before watching")
+		before := h.commit(0)
 		ctx, cancel := context.WithCancel(h.Ctx)
-		ch, err := h.Store.Changes(ctx)
+		defer cancel()
+		ch, err := h.S.Changes(ctx)
 		if err != nil {
 			h.Fatal(err)
 		}
 		first := next(h, ch)
-		if first != h.Last().Seq {
-			h.Errorf("first report %d, want the newest sequence %d", first, h.Last().Seq)
+		if first != before {
+			h.Errorf("first report %d, want the newest sequence %d", first, before)
 		}
-		bob := h.Engine("bob")
-		for i := 0; i < 3; i++ {
-			if _, err := bob.Add(h.Ctx, h.Mods("By bob")); err != nil {
-				h.Fatal(err)
-			}
-			want := h.Last().Seq
+		for i := 1; i <= 3; i++ {
+			want := h.commit(i)
 			for got := next(h, ch); got < want; got = next(h, ch) {
 				if got < first {
 					h.Fatalf("the feed went backwards: %d after %d", got, first)
@@ -42,6 +43,26 @@ var feedScenarios = []scenario{
 			}
 		}
 	}},
+}
+
+// commit adds task n and its journal entry in one write, as a command
+// would, and returns the entry's sequence number.
+func (h *H) commit(n int) int64 {
+	h.Helper()
+	e := &store.Entry{At: clock, Agent: "bob", Command: "add", Summary: fmt.Sprintf("add task %d", n+1)}
+	h.write(func(tx store.Tx) error {
+		id, err := tx.NextID(h.Ctx)
+		if err != nil {
+			return err
+		}
+		t := &backlog.Task{ID: id, UUID: fmt.Sprintf("%08x-0000-4000-8000-000000000000", n), Description: e.Summary, Status: backlog.StatusPending}
+		if err := tx.Insert(h.Ctx, t); err != nil {
+			return err
+		}
+		e.Changes = []store.Change{{UUID: t.UUID, After: t}}
+		return tx.Append(h.Ctx, e)
+	})
+	return e.Seq
 }
 
 // next waits for the feed's next report.
