@@ -37,7 +37,7 @@ func (s *Store) BulkInsert(ctx context.Context, tasks []*backlog.Task) error {
 				return fmt.Errorf("postgres: load %d tasks: %w", len(tasks), err)
 			}
 		}
-		x.graph = nil
+		x.ChangedGraph()
 		uuids := make([]string, len(tasks))
 		for i, task := range tasks {
 			uuids[i] = sqlcodec.ValidText(task.UUID)

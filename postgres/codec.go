@@ -1,31 +1,16 @@
 package postgres
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
-	"time"
 
 	backlog "github.com/agent-backlog/backlog"
-	"github.com/agent-backlog/backlog/filter"
 	"github.com/agent-backlog/backlog/store/sqlcodec"
+	"github.com/agent-backlog/backlog/store/sqlstore"
 )
 
-// taskColumns are the columns a task is loaded from, in scanTask's order,
-// qualified with the alias t.
-const taskColumns = `t.id, t.uuid, t.description, t.status, t.project, t.priority, t.tags,
-	t.due_at, t.scheduled_at, t.wait_at, t.until_at, t.recur, t.parent, t.mask, t.depends,
-	t.agent, t.annotations, t.has_doc, t.entry_at, t.modified_at, t.start_at, t.end_at, t.extra,
-	t.lease, t.lease_until_at, t.source`
-
 // writeColumns are the columns Insert and Update write, in taskArgs' order.
-var writeColumns = []string{
-	"id", "uuid", "description", "status", "project", "priority", "tags",
-	"due_at", "scheduled_at", "wait_at", "until_at", "recur", "parent", "mask", "depends",
-	"agent", "annotations", "has_doc", "entry_at", "modified_at", "start_at", "end_at", "extra",
-	"lease", "lease_until_at", "source", "source_type", "source_key",
-	"search",
-}
+var writeColumns = sqlstore.WriteColumns
 
 // insertSQL writes a new task ($1 the backlog, then writeColumns), the
 // rows of its dependencies, and the id and liveness of the task on the
@@ -93,49 +78,6 @@ const refsSQL = `INSERT INTO task_refs (backlog, uuid)
 const markSQL = `UPDATE task_deps SET dep_id = $3, dep_live = $4
 	WHERE backlog = $1 AND dep_uuid = $2 AND (dep_id <> $3 OR dep_live <> $4)`
 
-// zeroUnix is the unix second of the zero time.Time, which means "unset".
-var zeroUnix = time.Time{}.Unix()
-
-// dateArg is a date column's value: unix seconds (truncated), or NULL when
-// the date is unset.
-func dateArg(t time.Time) any {
-	s := t.Unix()
-	if t.IsZero() || s == zeroUnix {
-		return nil
-	}
-	return s
-}
-
-// dateOf reads a date column.
-func dateOf(v *int64) time.Time {
-	if v == nil {
-		return time.Time{}
-	}
-	return time.Unix(*v, 0).UTC()
-}
-
-// annotationJSON is how an annotation is kept in the annotations column.
-type annotationJSON struct {
-	Entry       int64  `json:"entry"`
-	Description string `json:"description"`
-}
-
-// searchText is what text search looks at: the folded description and
-// annotations, one per line (neither may hold a newline), exactly as the
-// SQLite store builds it.
-func searchText(t *backlog.Task) string {
-	if len(t.Annotations) == 0 {
-		return filter.Fold(sqlcodec.ValidText(t.Description))
-	}
-	var b strings.Builder
-	b.WriteString(filter.Fold(sqlcodec.ValidText(t.Description)))
-	for _, a := range t.Annotations {
-		b.WriteByte('\n')
-		b.WriteString(filter.Fold(sqlcodec.ValidText(a.Description)))
-	}
-	return b.String()
-}
-
 // checkStorable rejects text PostgreSQL cannot hold: the NUL character.
 // (Invalid UTF-8 is stored as encoding/json would write it: see sqlcodec.ValidText.)
 func checkStorable(t *backlog.Task) error {
@@ -178,44 +120,7 @@ func taskArgs(t *backlog.Task) ([]any, error) {
 	if err := checkStorable(t); err != nil {
 		return nil, err
 	}
-	var anns any
-	if len(t.Annotations) > 0 {
-		as := make([]annotationJSON, len(t.Annotations))
-		for i, a := range t.Annotations {
-			as[i] = annotationJSON{Entry: a.Entry.Unix(), Description: a.Description}
-		}
-		b, err := sqlcodec.Marshal(as)
-		if err != nil {
-			return nil, err
-		}
-		anns = b
-	}
-	var extra any
-	if len(t.Extra) > 0 {
-		b, err := sqlcodec.Marshal(t.Extra)
-		if err != nil {
-			return nil, fmt.Errorf("user-defined attributes of task %s: %w", t.Ref(), err)
-		}
-		extra = b
-	}
-	var src, srcKey any
-	srcType := ""
-	if t.Source != nil {
-		b, err := sqlcodec.Marshal(t.Source)
-		if err != nil {
-			return nil, err
-		}
-		src, srcType, srcKey = sqlcodec.ValidText(b), sqlcodec.ValidText(t.Source.Type), sqlcodec.ValidText(t.Source.Key())
-	}
-	return []any{
-		t.ID, sqlcodec.ValidText(t.UUID), sqlcodec.ValidText(t.Description), sqlcodec.ValidText(string(t.Status)), sqlcodec.ValidText(t.Project),
-		sqlcodec.ValidText(string(t.Priority)), textList(t.Tags),
-		dateArg(t.Due), dateArg(t.Scheduled), dateArg(t.Wait), dateArg(t.Until),
-		sqlcodec.ValidText(t.Recur), sqlcodec.ValidText(t.Parent), sqlcodec.ValidText(t.Mask), textList(t.Depends),
-		sqlcodec.ValidText(t.Agent), anns, t.HasDoc, dateArg(t.Entry), dateArg(t.Modified), dateArg(t.Start), dateArg(t.End), extra,
-		int64(t.Lease / time.Second), dateArg(t.LeaseUntil), src, srcType, srcKey,
-		searchText(t),
-	}, nil
+	return sqlstore.TaskArgs(dialect{}, t)
 }
 
 // textList is a list column's value: a text[], or NULL when empty.
@@ -228,60 +133,4 @@ func textList(vs []string) any {
 		out[i] = sqlcodec.ValidText(v)
 	}
 	return out
-}
-
-// scanner is pgx.Row or pgx.Rows.
-type scanner interface{ Scan(dest ...any) error }
-
-// scanTask reads a row of taskColumns.
-func scanTask(sc scanner) (*backlog.Task, error) {
-	var (
-		t                           backlog.Task
-		status, priority            string
-		anns, extra                 []byte
-		due, sched, wait, until     *int64
-		entry, modified, start, end *int64
-		lease                       int64
-		leaseUntil                  *int64
-		source                      *string
-	)
-	err := sc.Scan(&t.ID, &t.UUID, &t.Description, &status, &t.Project, &priority, &t.Tags,
-		&due, &sched, &wait, &until, &t.Recur, &t.Parent, &t.Mask, &t.Depends,
-		&t.Agent, &anns, &t.HasDoc, &entry, &modified, &start, &end, &extra,
-		&lease, &leaseUntil, &source)
-	if err != nil {
-		return nil, err
-	}
-	if source != nil && *source != "" {
-		t.Source = new(backlog.Source)
-		if err := json.Unmarshal([]byte(*source), t.Source); err != nil {
-			return nil, fmt.Errorf("source of task %s: %w", t.UUID, err)
-		}
-	}
-	t.Lease, t.LeaseUntil = time.Duration(lease)*time.Second, dateOf(leaseUntil)
-	t.Status, t.Priority = backlog.Status(status), backlog.Priority(priority)
-	t.Due, t.Scheduled, t.Wait, t.Until = dateOf(due), dateOf(sched), dateOf(wait), dateOf(until)
-	t.Entry, t.Modified, t.Start, t.End = dateOf(entry), dateOf(modified), dateOf(start), dateOf(end)
-	if len(t.Tags) == 0 {
-		t.Tags = nil
-	}
-	if len(t.Depends) == 0 {
-		t.Depends = nil
-	}
-	if len(anns) > 0 {
-		var as []annotationJSON
-		if err := json.Unmarshal(anns, &as); err != nil {
-			return nil, fmt.Errorf("annotations of task %s: %w", t.UUID, err)
-		}
-		t.Annotations = make([]backlog.Annotation, len(as))
-		for i, a := range as {
-			t.Annotations[i] = backlog.Annotation{Entry: time.Unix(a.Entry, 0).UTC(), Description: a.Description}
-		}
-	}
-	if len(extra) > 0 {
-		if err := json.Unmarshal(extra, &t.Extra); err != nil {
-			return nil, fmt.Errorf("user-defined attributes of task %s: %w", t.UUID, err)
-		}
-	}
-	return &t, nil
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	backlog "github.com/agent-backlog/backlog"
 	"github.com/agent-backlog/backlog/filter"
 	"github.com/agent-backlog/backlog/store/sqlcodec"
 	"github.com/agent-backlog/backlog/store/sqlstore"
@@ -213,4 +214,51 @@ func (dialect) UDA(name string, test sqlstore.UDATest) sqlstore.Frag {
 // compare only once both are float8.
 func (dialect) CompareID(op string, v float64) sqlstore.Frag {
 	return sqlstore.Sqlf("t.id::float8 "+op+" ?::float8", v)
+}
+
+// Namespace implements sqlstore.Dialect: a database holds the backlogs of
+// many namespaces, each a row of backlogs, and every table has its column.
+func (dialect) Namespace() (string, string) { return "backlog", "$1" }
+
+// Limit implements sqlstore.Dialect: LIMIT NULL is none.
+func (dialect) Limit(limit int) any {
+	if limit <= 0 {
+		return nil
+	}
+	return int64(limit)
+}
+
+// Text implements sqlstore.Dialect: PostgreSQL's text must be valid UTF-8,
+// so invalid bytes are stored as encoding/json reads them back.
+func (dialect) Text(s string) string { return sqlcodec.ValidText(s) }
+
+// CheckText implements sqlstore.Dialect: PostgreSQL's text cannot hold the
+// NUL character.
+func (dialect) CheckText(s, what string) error {
+	if strings.IndexByte(s, 0) >= 0 {
+		return backlog.Invalidf("PostgreSQL cannot store the NUL character (U+0000), found in %s", what)
+	}
+	return nil
+}
+
+// List implements sqlstore.Dialect: a text[], which the GIN index on tags
+// serves.
+func (dialect) List(vs []string) any { return textList(vs) }
+
+// ListDest implements sqlstore.Dialect: pgx reads a text[] itself.
+func (dialect) ListDest(p *[]string) any { return p }
+
+// TagCountsSQL implements sqlstore.Dialect from the arrays of tags.
+func (dialect) TagCountsSQL() string {
+	return `SELECT g.tag, count(DISTINCT t.tid) FROM tasks t CROSS JOIN LATERAL unnest(t.tags) AS g(tag)
+		WHERE t.backlog = $1 AND t.status IN ('pending', 'recurring') AND t.tags IS NOT NULL
+		GROUP BY g.tag ORDER BY g.tag COLLATE "C"`
+}
+
+// DependentsSQL implements sqlstore.Dialect.
+func (dialect) DependentsSQL() string {
+	return "SELECT " + sqlstore.TaskColumns + ` FROM tasks t
+		WHERE t.backlog = $1 AND t.status = 'pending'
+			AND t.tid IN (SELECT task_tid FROM task_deps WHERE backlog = $1 AND dep_uuid = ?)
+		ORDER BY t.id, t.uuid`
 }

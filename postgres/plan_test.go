@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/agent-backlog/backlog/filter"
+	"github.com/agent-backlog/backlog/store/sqlstore"
 )
 
 // TestQueryPlans checks that the compiled conditions can use the indexes
@@ -43,13 +44,13 @@ func TestQueryPlans(t *testing.T) {
 		w := bind(compileWhere(filter.DefaultScope(e), clock), 2)
 		checkPlan(t, s, c.query+" FROM tasks t WHERE $1::bigint IS NOT NULL AND "+w.SQL, append([]any{s.backlog}, w.Args...), c.want...)
 	}
-	checkPlan(t, s, "SELECT "+taskColumns+` FROM tasks t
+	checkPlan(t, s, "SELECT "+sqlstore.TaskColumns+` FROM tasks t
 		WHERE t.backlog = $1 AND t.status = 'pending'
 			AND t.tid IN (SELECT task_tid FROM task_deps WHERE backlog = $1 AND dep_uuid = $2)`, []any{s.backlog, uuid1}, "task_deps_dep")
-	checkPlan(t, s, "SELECT "+entryColumns+` FROM journal
+	checkPlan(t, s, "SELECT "+sqlstore.EntryColumns+` FROM journal
 		WHERE backlog = $1 AND agent = $2 AND command <> 'undo' AND undone_by = 0 ORDER BY seq DESC LIMIT 1`, []any{s.backlog, "a"},
 		"journal_undoable")
-	checkPlan(t, s, "SELECT "+entryColumns+` FROM journal
+	checkPlan(t, s, "SELECT "+sqlstore.EntryColumns+` FROM journal
 		WHERE backlog = $1 AND seq IN (SELECT seq FROM journal_tasks WHERE backlog = $1 AND uuid = $2 AND seq > $3) ORDER BY seq`,
 		[]any{s.backlog, "u", 1}, "journal_tasks_pkey")
 }

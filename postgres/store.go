@@ -78,6 +78,7 @@ import (
 	"github.com/agent-backlog/backlog/config"
 	"github.com/agent-backlog/backlog/store"
 	"github.com/agent-backlog/backlog/store/sqlcodec"
+	"github.com/agent-backlog/backlog/store/sqlstore"
 )
 
 //go:embed migration/*.sql
@@ -107,6 +108,8 @@ type Store struct {
 	channel    string // the NOTIFY channel of the backlog
 	gateKey    int64  // the advisory lock of the backlog's writers
 	journalKey int64  // the advisory lock that orders the backlog's journal
+
+	sql *sqlstore.Statements
 
 	conflicts atomic.Int64 // attempts of Write that met a conflict and were retried
 	skipped   atomic.Int64 // TryLock calls that found the task held or changed
@@ -151,7 +154,7 @@ func Open(ctx context.Context, url string, namespace string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{cfg: cfg, namespace: namespace, server: serverOf(cfg.ConnConfig.Config)}
+	s := &Store{cfg: cfg, namespace: namespace, server: serverOf(cfg.ConnConfig.Config), sql: sqlstore.NewStatements(dialect{})}
 	params := cfg.ConnConfig.RuntimeParams
 	if sp := strings.TrimSpace(params["search_path"]); sp != "" {
 		first, _, _ := strings.Cut(sp, ",")
@@ -428,9 +431,9 @@ func (s *Store) Read(ctx context.Context, fn func(store.Tx) error) error {
 	if err != nil {
 		return s.connError(err)
 	}
-	x := &tx{s: s, q: pgtx}
+	x := s.newTx(pgtx, false)
 	defer func() {
-		x.done = true
+		x.End()
 		pgtx.Rollback(context.WithoutCancel(ctx)) // a no-op after Commit
 	}()
 	if err := fn(x); err != nil {
@@ -513,10 +516,10 @@ func (s *Store) writeOnce(ctx context.Context, fn func(store.Tx) error, alone bo
 		broken = true
 		return s.connError(err)
 	}
-	x := &tx{s: s, q: pgtx, write: true}
+	x := s.newTx(pgtx, true)
 	committed := false
 	defer func() {
-		x.done = true
+		x.End()
 		if !committed {
 			if err := pgtx.Rollback(cleanup); err != nil && !errors.Is(err, pgx.ErrTxClosed) {
 				broken = true

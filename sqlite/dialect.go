@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/agent-backlog/backlog/filter"
+	"github.com/agent-backlog/backlog/store/sqlcodec"
 	"github.com/agent-backlog/backlog/store/sqlstore"
 )
 
@@ -61,7 +62,7 @@ func (dialect) Bool(b bool) string {
 // Limits implements sqlstore.Dialect. Subqueries in general are cheap in
 // SQLite: only the kinds above are bounded.
 func (dialect) Limits() sqlstore.Limits {
-	return sqlstore.Limits{Height: maxHeight, Args: maxArgs, Params: maxParams, Probes: maxCorrelated, Scans: maxScans}
+	return sqlstore.Limits{Height: maxHeight, Args: maxArgs, Params: maxParams, Probes: maxCorrelated, Scans: maxScans, List: 500}
 }
 
 // Param implements sqlstore.Dialect: SQLite's values carry their own type.
@@ -198,6 +199,54 @@ func (dialect) UDA(name string, test sqlstore.UDATest) sqlstore.Frag {
 func (dialect) CompareID(op string, v float64) sqlstore.Frag {
 	return sqlstore.Sqlf("t.id "+op+" ?", v)
 }
+
+// Namespace implements sqlstore.Dialect: a file holds one backlog.
+func (dialect) Namespace() (string, string) { return "", "" }
+
+// Limit implements sqlstore.Dialect: SQLite reads a negative LIMIT as none.
+func (dialect) Limit(limit int) any {
+	if limit <= 0 {
+		return -1
+	}
+	return limit
+}
+
+// Text implements sqlstore.Dialect: SQLite's TEXT keeps any bytes as given.
+func (dialect) Text(s string) string { return s }
+
+// CheckText implements sqlstore.Dialect: SQLite stores any text.
+func (dialect) CheckText(string, string) error { return nil }
+
+// List implements sqlstore.Dialect: SQLite has no arrays, so a list is
+// JSON text (and the rows of task_tags and task_deps, which the store
+// writes beside it).
+func (dialect) List(vs []string) any {
+	if len(vs) == 0 {
+		return nil
+	}
+	b, _ := sqlcodec.Marshal(vs) // a list of strings always encodes
+	return b
+}
+
+// ListDest implements sqlstore.Dialect.
+func (dialect) ListDest(p *[]string) any { return (*jsonList)(p) }
+
+// TagCountsSQL implements sqlstore.Dialect from the rows of task_tags.
+func (dialect) TagCountsSQL() string {
+	return `SELECT g.tag, count(*) FROM task_tags g JOIN tasks t ON t.tid = g.task_id
+		WHERE t.status IN ('pending', 'recurring')
+		GROUP BY g.tag ORDER BY g.tag`
+}
+
+// DependentsSQL implements sqlstore.Dialect.
+func (dialect) DependentsSQL() string { return dependentsSQL }
+
+// dependentsSQL selects the live tasks that depend on a UUID. NOT INDEXED:
+// the few are found by row id from task_deps; left to itself the planner
+// reads every pending task through the status index instead.
+const dependentsSQL = "SELECT " + sqlstore.TaskColumns + ` FROM tasks t NOT INDEXED
+	WHERE t.status = 'pending' AND t.tid IN (SELECT task_id FROM task_deps WHERE dep_uuid = ?)
+	ORDER BY t.id, t.uuid`
 
 // runes is the length of s in characters, as SQLite's substr counts.
 func runes(s string) int { return utf8.RuneCountInString(s) }

@@ -62,7 +62,7 @@ func TestFailureSentences(t *testing.T) {
 		{"bad input passes through", own, "", nil},
 		{"a cancelled command passes through", fmt.Errorf("sqlite: begin: %w", context.Canceled), "", nil},
 		{"an interrupted statement passes through", codeError(sqlite3.SQLITE_INTERRUPT), "", nil},
-		{"an error of this package passes through", errDone, "", nil},
+		{"an error of this package passes through", errors.New("sqlite: the transaction is over"), "", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

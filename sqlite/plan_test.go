@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/agent-backlog/backlog/filter"
+	"github.com/agent-backlog/backlog/store/sqlstore"
 )
 
 // TestQueryPlans checks that the common lists use the indexes they were
@@ -49,10 +50,10 @@ func TestQueryPlans(t *testing.T) {
 	if plan := explain(t, s, walk, append(append([]any{0.0, 100.0, true}, w.Args...), 1.0, 1.0)); strings.Contains(plan, "TEMP B-TREE") {
 		t.Errorf("the walk sorts:\n%s", plan)
 	}
-	checkPlan(t, s, "SELECT "+entryColumns+` FROM journal
+	checkPlan(t, s, "SELECT "+sqlstore.EntryColumns+` FROM journal
 		WHERE agent = ? AND command != 'undo' AND undone_by = 0 ORDER BY seq DESC LIMIT 1`, []any{"a"},
 		"journal_undoable (agent=?)")
-	checkPlan(t, s, "SELECT "+entryColumns+` FROM journal
+	checkPlan(t, s, "SELECT "+sqlstore.EntryColumns+` FROM journal
 		WHERE seq IN (SELECT seq FROM journal_tasks WHERE uuid = ? AND seq > ?) ORDER BY seq`, []any{"u", 1},
 		"journal_tasks USING PRIMARY KEY (uuid=? AND seq>?)")
 }

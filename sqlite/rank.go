@@ -134,7 +134,7 @@ func (x *tx) topUrgent(ctx context.Context, w sqlstore.Where, now time.Time, top
 	ageSlack := 0.0
 	if oldest.Valid && !undated {
 		c := backlog.DefaultCoefficients
-		ageSlack = max(0, c.Age-c.Age*backlog.AgeFactor(dateOf(oldest), now)-urgencyEps)
+		ageSlack = max(0, c.Age-c.Age*backlog.AgeFactor(time.Unix(oldest.Int64, 0).UTC(), now)-urgencyEps)
 	}
 
 	// One statement walks every stretch (preparing it is the dearest
@@ -293,7 +293,7 @@ func (h *candHeap) Pop() any {
 // the exact WHERE w selects.
 func (x *tx) ranked(ctx context.Context, w sqlstore.Where, q store.Query) ([]*backlog.Task, error) {
 	top := strconv.Itoa(q.Top)
-	sel := "SELECT " + taskColumns + " FROM tasks t WHERE "
+	sel := "SELECT " + sqlstore.TaskColumns + " FROM tasks t WHERE "
 	switch q.Rank {
 	case store.RankDue, store.RankEnd:
 		// Tasks with the date first, in the order of a (status, date)
@@ -305,11 +305,11 @@ func (x *tx) ranked(ctx context.Context, w sqlstore.Where, q store.Query) ([]*ba
 		if q.Rank == store.RankEnd {
 			col, dir, name = "t.end_at", " DESC", "end"
 		}
-		ts, err := x.queryTasks(ctx, sel+"t.tid IN (SELECT t.tid FROM tasks t WHERE ("+w.SQL+") AND "+col+" IS NOT NULL ORDER BY "+col+dir+" LIMIT "+top+")", w.Args...)
+		ts, err := x.QueryTasks(ctx, sel+"t.tid IN (SELECT t.tid FROM tasks t WHERE ("+w.SQL+") AND "+col+" IS NOT NULL ORDER BY "+col+dir+" LIMIT "+top+")", w.Args...)
 		if err != nil || len(ts) >= q.Top || requiresDate(q.Filter, name) {
 			return ts, err
 		}
-		more, err := x.queryTasks(ctx, sel+"t.tid IN (SELECT t.tid FROM tasks t WHERE ("+w.SQL+") AND "+col+" IS NULL ORDER BY t.tid LIMIT "+strconv.Itoa(q.Top-len(ts))+")", w.Args...)
+		more, err := x.QueryTasks(ctx, sel+"t.tid IN (SELECT t.tid FROM tasks t WHERE ("+w.SQL+") AND "+col+" IS NULL ORDER BY t.tid LIMIT "+strconv.Itoa(q.Top-len(ts))+")", w.Args...)
 		return append(ts, more...), err
 	}
 	tids, how, err := x.topUrgent(ctx, w, q.Now, q.Top)
@@ -317,9 +317,9 @@ func (x *tx) ranked(ctx context.Context, w sqlstore.Where, q store.Query) ([]*ba
 	case err != nil:
 		return nil, err
 	case how == walked:
-		return x.queryTasks(ctx, sel+"t.tid IN ("+placeholders(len(tids))+")", anys(tids)...)
+		return x.QueryTasks(ctx, sel+"t.tid IN ("+placeholders(len(tids))+")", anys(tids)...)
 	}
-	return x.queryTasks(ctx, sel+"t.tid IN (SELECT t.tid FROM tasks t WHERE "+w.SQL+" ORDER BY "+urgencyOrder(q.Now)+" LIMIT "+top+")", w.Args...)
+	return x.QueryTasks(ctx, sel+"t.tid IN (SELECT t.tid FROM tasks t WHERE "+w.SQL+" ORDER BY "+urgencyOrder(q.Now)+" LIMIT "+top+")", w.Args...)
 }
 
 // urgencyOrder is the ORDER BY clause that ranks every match by urgency

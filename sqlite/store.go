@@ -28,6 +28,7 @@ import (
 
 	backlog "github.com/agent-backlog/backlog"
 	"github.com/agent-backlog/backlog/store"
+	"github.com/agent-backlog/backlog/store/sqlstore"
 
 	_ "modernc.org/sqlite" // the database/sql driver "sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -55,6 +56,7 @@ type Store struct {
 	busy    time.Duration
 	access  access
 	writers *writeQueue
+	sql     *sqlstore.Statements
 	// pusher serialises outbox delivery across processes (LockPush).
 	pushOnce sync.Once
 	pusher   *writeQueue
@@ -118,7 +120,7 @@ func open(ctx context.Context, abs string, acc access, busy time.Duration) (*Sto
 	}
 	db.SetMaxIdleConns(4)
 	s := &Store{db: db, path: abs, busy: busy, access: acc,
-		writers: &writeQueue{path: abs + "-writer.lock", timeout: busy}}
+		writers: &writeQueue{path: abs + "-writer.lock", timeout: busy}, sql: sqlstore.NewStatements(dialect{})}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -196,9 +198,9 @@ func (s *Store) Read(ctx context.Context, fn func(store.Tx) error) error {
 	if err != nil {
 		return s.fail(fmt.Errorf("sqlite: begin read transaction on %s: %w", s.path, err))
 	}
-	t := &tx{tx: sqlTx}
+	t := s.newTx(sqlTx, false)
 	defer func() {
-		t.done = true
+		t.End()
 		sqlTx.Rollback() // a no-op after Commit; on a panic, releases the snapshot
 	}()
 	if err := fn(t); err != nil {
@@ -229,9 +231,9 @@ func (s *Store) Write(ctx context.Context, fn func(store.Tx) error) error {
 	if err != nil {
 		return s.fail(fmt.Errorf("sqlite: begin write transaction on %s: %w", s.path, err))
 	}
-	t := &tx{tx: sqlTx, write: true}
+	t := s.newTx(sqlTx, true)
 	defer func() {
-		t.done = true
+		t.End()
 		sqlTx.Rollback()
 	}()
 	w := &watchedTx{Tx: t, path: s.path, busy: s.busy}

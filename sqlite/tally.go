@@ -2,32 +2,18 @@ package sqlite
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	backlog "github.com/agent-backlog/backlog"
-
 	"github.com/agent-backlog/backlog/store"
 	"github.com/agent-backlog/backlog/store/sqlstore"
 )
 
-// Tally implements store.Tx: one GROUP BY in SQL when the whole filter
-// translated exactly, else a count in Go over Select.
-func (x *tx) Tally(ctx context.Context, q store.Query, by store.TallyKey, ids int) ([]store.Tally, error) {
-	if err := x.check(false); err != nil {
-		return nil, err
-	}
-	w := compileWhere(q.Filter, q.Now)
-	if !w.Exact {
-		ts, err := x.Select(ctx, q)
-		if err != nil {
-			return nil, err
-		}
-		return store.TallyTasks(ts, q.Now, by, ids), nil
-	}
+// tallied counts the tasks of the exact WHERE w in SQL (sqlstore.Tx.Tally).
+func (x *tx) tallied(ctx context.Context, w sqlstore.Where, q store.Query, by store.TallyKey, ids int) ([]store.Tally, error) {
 	if by == store.TallyStatus && ids == 0 {
 		if q.Filter == nil {
 			return x.tallyAll(ctx, q.Now)
@@ -48,7 +34,7 @@ func (x *tx) Tally(ctx context.Context, q store.Query, by store.TallyKey, ids in
 	rows, err := x.tx.QueryContext(ctx, "SELECT "+key.SQL()+" AS v, count(*), "+list+" FROM tasks t WHERE "+w.SQL+" GROUP BY v",
 		append(append([]any{}, key.Args()...), w.Args...)...)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: tally tasks (%s): %w", filterText(q.Filter), err)
+		return nil, err
 	}
 	defer rows.Close()
 	var out []store.Tally
@@ -58,7 +44,7 @@ func (x *tx) Tally(ctx context.Context, q store.Query, by store.TallyKey, ids in
 			idSet string
 		)
 		if err := rows.Scan(&g.Value, &g.Count, &idSet); err != nil {
-			return nil, fmt.Errorf("sqlite: tally tasks (%s): %w", filterText(q.Filter), err)
+			return nil, err
 		}
 		if ids > 0 {
 			for f := range strings.SplitSeq(idSet, ",") {
@@ -71,11 +57,7 @@ func (x *tx) Tally(ctx context.Context, q store.Query, by store.TallyKey, ids in
 		}
 		out = append(out, g)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: tally tasks (%s): %w", filterText(q.Filter), err)
-	}
-	store.SortTallies(out)
-	return out, nil
+	return out, rows.Err()
 }
 
 // tallyAll counts every task by status from status_counts, and the
@@ -84,18 +66,18 @@ func (x *tx) tallyAll(ctx context.Context, now time.Time) ([]store.Tally, error)
 	var waiting int
 	err := x.queryRow(ctx, "SELECT count(*) FROM tasks t WHERE t.status = 'pending' AND t.wait_at > ?", sqlstore.UnixFloor(now)).Scan(&waiting)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: tally tasks: %w", err)
+		return nil, err
 	}
 	rows, err := x.query(ctx, "SELECT status, n FROM status_counts WHERE n > 0")
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: tally tasks: %w", err)
+		return nil, err
 	}
 	defer rows.Close()
 	var out []store.Tally
 	for rows.Next() {
 		var g store.Tally
 		if err := rows.Scan(&g.Value, &g.Count); err != nil {
-			return nil, fmt.Errorf("sqlite: tally tasks: %w", err)
+			return nil, err
 		}
 		if g.Value == string(backlog.StatusPending) {
 			g.Count -= waiting
@@ -104,14 +86,10 @@ func (x *tx) tallyAll(ctx context.Context, now time.Time) ([]store.Tally, error)
 			out = append(out, g)
 		}
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: tally tasks: %w", err)
-	}
 	if waiting > 0 {
 		out = append(out, store.Tally{Value: string(backlog.StatusWaiting), Count: waiting})
 	}
-	store.SortTallies(out)
-	return out, nil
+	return out, rows.Err()
 }
 
 // tallyStatus counts by stored status, which the status index delivers in
@@ -121,7 +99,7 @@ func (x *tx) tallyStatus(ctx context.Context, q store.Query, w sqlstore.Where) (
 	args := append([]any{sqlstore.UnixFloor(q.Now)}, w.Args...)
 	rows, err := x.tx.QueryContext(ctx, "SELECT t.status, count(*), ifnull(sum(t.wait_at > ?), 0) FROM tasks t WHERE "+w.SQL+" GROUP BY t.status", args...)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: tally tasks (%s): %w", filterText(q.Filter), err)
+		return nil, err
 	}
 	defer rows.Close()
 	var out []store.Tally
@@ -131,7 +109,7 @@ func (x *tx) tallyStatus(ctx context.Context, q store.Query, w sqlstore.Where) (
 			n, waiting int
 		)
 		if err := rows.Scan(&status, &n, &waiting); err != nil {
-			return nil, fmt.Errorf("sqlite: tally tasks (%s): %w", filterText(q.Filter), err)
+			return nil, err
 		}
 		if status != "pending" {
 			waiting = 0
@@ -143,9 +121,5 @@ func (x *tx) tallyStatus(ctx context.Context, q store.Query, w sqlstore.Where) (
 			out = append(out, store.Tally{Value: "waiting", Count: waiting})
 		}
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: tally tasks (%s): %w", filterText(q.Filter), err)
-	}
-	store.SortTallies(out)
-	return out, nil
+	return out, rows.Err()
 }

@@ -65,6 +65,30 @@ type Dialect interface {
 	UDA(name string, test UDATest) Frag
 	// CompareID: the task's id compares by op (<, >, <=) with v.
 	CompareID(op string, v float64) Frag
+
+	// Namespace names the store's backlog where a database holds many: the
+	// column every table has, and the placeholder of its value ($1) that
+	// the store binds before the ? of each statement. Both are empty where
+	// a database holds one backlog.
+	Namespace() (column, value string)
+	// Limit is the value of LIMIT ? for limit, where limit <= 0 is none.
+	Limit(limit int) any
+	// Text is the value a text column is given for s.
+	Text(s string) string
+	// CheckText fails, with one sentence naming what s is, for text the
+	// database cannot store.
+	CheckText(s, what string) error
+	// List is the value of a list column (tags, depends) for vs: NULL when
+	// empty.
+	List(vs []string) any
+	// ListDest is the Scan destination that reads a list column into p.
+	ListDest(p *[]string) any
+	// TagCountsSQL counts the live and recurring tasks of each tag, by tag:
+	// rows of the tag and the count.
+	TagCountsSQL() string
+	// DependentsSQL selects (TaskColumns) the live tasks that depend on the
+	// UUID ?, by id and UUID.
+	DependentsSQL() string
 }
 
 // UDATest is what Dialect.UDA asks of a user-defined attribute.
@@ -88,4 +112,5 @@ type Limits struct {
 	Probes     int // HasTag probes; past it a tag takes the set form
 	Scans      int // AnyElem passes over every element of a list
 	Subqueries int // subqueries of any kind
+	List       int // values of one IN list of a statement (Dialect.OneOf)
 }
