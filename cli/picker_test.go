@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"sync"
@@ -220,4 +221,178 @@ func TestHereNote(t *testing.T) {
 			t.Errorf("hereNote = %q", got)
 		}
 	})
+}
+
+// pickOn runs a multiSelect of n options ("#1 option 1" …) on a terminal
+// of rows rows, typing each key as one write, and returns what it picked
+// and every frame it drew; the last frame is the one on the screen when
+// the picker ended.
+func pickOn(t *testing.T, n, rows int, note string, keys ...string) ([]int, []string, error) {
+	t.Helper()
+	m := &multiSelect{title: "Pick some", note: note, size: func() (int, int) { return 80, rows }, escWait: time.Minute}
+	for i := range n {
+		m.options = append(m.options, fmt.Sprintf("#%d option %d", i+1, i+1))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	in, typist := io.Pipe()
+	out := &screen{}
+	go func() {
+		for _, k := range keys {
+			if _, err := io.WriteString(typist, k); err != nil {
+				return
+			}
+		}
+	}()
+	picked, err := m.run(ctx, in, out)
+	typist.Close()
+	if ctx.Err() != nil {
+		t.Fatalf("the picker did not return: %v", ctx.Err())
+	}
+	drawn := out.String()
+	if !strings.HasSuffix(drawn, "\x1b[?7h\x1b[?25h") {
+		t.Errorf("the picker did not give back line wrapping and the cursor: %q", drawn[max(len(drawn)-40, 0):])
+	}
+	// Every frame but the first begins by erasing the one before; the
+	// picker's last write erases the last frame.
+	parts := strings.Split(drawn, "\x1b[J")
+	return picked, parts[:len(parts)-1], err
+}
+
+func TestMultiSelect(t *testing.T) {
+	t.Run("arrow keys move as j and k do, and enter picks in order", func(t *testing.T) {
+		picked, _, err := pickOn(t, 4, 0, "", "\x1b[B", "\x1b[B", " ", "\x1bOA", "x", "\x1b[A", "\x1b[A", "\r")
+		if err != nil || fmt.Sprint(picked) != "[1 2]" {
+			t.Errorf("picked %v, %v; want [1 2]", picked, err)
+		}
+	})
+	t.Run("a ticks every option, and a second a unticks them all", func(t *testing.T) {
+		picked, frames, err := pickOn(t, 3, 0, "", "a", "\r")
+		if err != nil || fmt.Sprint(picked) != "[0 1 2]" {
+			t.Errorf("picked %v, %v; want all three", picked, err)
+		}
+		if last := frames[len(frames)-1]; strings.Count(last, "[✓]") != 3 || !strings.Contains(last, "3 picked ·") {
+			t.Errorf("after a:\n%s", last)
+		}
+		picked, _, err = pickOn(t, 3, 0, "", "x", "a", "a", "\n")
+		if err != nil || len(picked) != 0 {
+			t.Errorf("picked %v, %v; want none after a twice", picked, err)
+		}
+	})
+	for _, c := range []struct{ name, key string }{{"q", "q"}, {"ctrl-d", "\x04"}} {
+		t.Run(c.name+" cancels", func(t *testing.T) {
+			if picked, _, err := pickOn(t, 3, 0, "", "x", c.key, "\r"); !errors.Is(err, errPickCancelled) || picked != nil {
+				t.Errorf("picked %v, %v; want it cancelled", picked, err)
+			}
+		})
+	}
+	t.Run("the end of the input cancels", func(t *testing.T) {
+		m := &multiSelect{title: "Pick some", options: []string{"#1 one"}, size: func() (int, int) { return 80, 0 }}
+		if _, err := m.run(context.Background(), strings.NewReader("x"), io.Discard); !errors.Is(err, errPickCancelled) {
+			t.Errorf("got %v, want it cancelled", err)
+		}
+	})
+	t.Run("an arrow key split over two reads is still an arrow key", func(t *testing.T) {
+		picked, _, err := pickOn(t, 3, 0, "", "\x1b", "[B", " ", "\x1b[", "B", " ", "\r")
+		if err != nil || fmt.Sprint(picked) != "[1 2]" {
+			t.Errorf("picked %v, %v; want [1 2]", picked, err)
+		}
+	})
+	t.Run("a long list scrolls a window that keeps the cursor in view", func(t *testing.T) {
+		// Eight rows: the title, six options, the help line.
+		_, frames, _ := pickOn(t, 20, 8, "", "j", "j", "j", "j", "j", "j", "x", "\r")
+		first, last := frames[0], frames[len(frames)-1]
+		if !strings.Contains(first, "#6 option 6") || strings.Contains(first, "#7 option 7") || !strings.Contains(first, "1–6 of 20") {
+			t.Errorf("the first frame shows more or less than options 1 to 6:\n%s", first)
+		}
+		if strings.Contains(last, "#1 option 1\r") || !strings.Contains(last, "> [✓] #7 option 7") || !strings.Contains(last, "2–7 of 20") {
+			t.Errorf("after seven moves down the window is not options 2 to 7:\n%s", last)
+		}
+		for _, f := range frames {
+			if n := strings.Count(f, "\r\n") + 1; n > 8 {
+				t.Errorf("a frame of %d lines on a terminal of 8:\n%s", n, f)
+			}
+		}
+	})
+	t.Run("end, home and the page keys jump through the list", func(t *testing.T) {
+		picked, frames, err := pickOn(t, 20, 8, "", "\x1b[F", " ", "\x1b[H", " ", "\x1b[6~", " ", "G", "\x1b[5~", " ", "\r")
+		if err != nil || fmt.Sprint(picked) != "[0 6 13 19]" {
+			t.Errorf("picked %v, %v; want [0 6 13 19]", picked, err)
+		}
+		if f := frames[2]; !strings.Contains(f, "> [✓] #20 option 20") || !strings.Contains(f, "15–20 of 20") {
+			t.Errorf("after End and a tick:\n%s", f)
+		}
+	})
+	t.Run("a note too tall for the terminal gives way to the options", func(t *testing.T) {
+		note := "Already here:\n  #1\n  #2\n  #3"
+		_, frames, _ := pickOn(t, 3, 5, note, "\r")
+		if strings.Contains(frames[0], "Already here") || !strings.Contains(frames[0], "#3 option 3") {
+			t.Errorf("on five rows:\n%s", frames[0])
+		}
+		_, frames, _ = pickOn(t, 3, 0, note, "\r")
+		if !strings.Contains(frames[0], "Already here:\r\n  #1\r\n  #2\r\n  #3\r\n") {
+			t.Errorf("on a tall terminal:\n%q", frames[0])
+		}
+	})
+}
+
+func TestDecodeKeys(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		in    string
+		final bool
+		want  []pickerKey
+		rest  string
+	}{
+		{"letters and control keys", "jkx a\r\x03", false, []pickerKey{keyDown, keyUp, keyToggle, keyToggle, keyToggleAll, keyAccept, keyCancel}, ""},
+		{"CSI and SS3 arrows", "\x1b[A\x1b[B\x1bOA\x1bOB", false, []pickerKey{keyUp, keyDown, keyUp, keyDown}, ""},
+		{"Home and End in their several spellings", "\x1b[H\x1b[1~\x1bOF\x1b[4~", false, []pickerKey{keyHome, keyHome, keyEnd, keyEnd}, ""},
+		{"a modified arrow is still an arrow", "\x1b[1;5B", false, []pickerKey{keyDown}, ""},
+		{"an unknown sequence does nothing", "\x1b[15~\x1b[200~", false, []pickerKey{keyIgnored, keyIgnored}, ""},
+		{"a sequence not ended waits for more", "j\x1b[1;", false, []pickerKey{keyDown}, "\x1b[1;"},
+		{"a lone Esc waits for more", "\x1b", false, nil, "\x1b"},
+		{"a lone Esc past the wait is Esc", "\x1b", true, []pickerKey{keyCancel}, ""},
+		{"Esc then a letter is Esc, then the letter", "\x1bj", false, []pickerKey{keyCancel, keyDown}, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got, rest := decodeKeys([]byte(c.in), c.final)
+			if fmt.Sprint(got) != fmt.Sprint(c.want) || string(rest) != c.rest {
+				t.Errorf("decodeKeys(%q) = %v, %q; want %v, %q", c.in, got, rest, c.want, c.rest)
+			}
+		})
+	}
+}
+
+func TestAskByNumber(t *testing.T) {
+	ask := func(input string) ([]int, string, error) {
+		m := &multiSelect{title: "Pick some", options: []string{"#1 one", "#2 two"}}
+		var out bytes.Buffer
+		picked, err := m.askByNumber(context.Background(), strings.NewReader(input), &out)
+		return picked, out.String(), err
+	}
+	t.Run("a number ticks, the same number unticks, and an empty line accepts", func(t *testing.T) {
+		picked, out, err := ask("2\n1\n2\n\n")
+		if err != nil || fmt.Sprint(picked) != "[0]" {
+			t.Errorf("picked %v, %v; want [0]", picked, err)
+		}
+		if !strings.Contains(out, "2. ✓ #2 two") {
+			t.Errorf("a ticked option is not marked:\n%s", out)
+		}
+	})
+	t.Run("an answer that is not one of the numbers is said so and asked again", func(t *testing.T) {
+		picked, out, err := ask("3\nfoo\n1\n0\n")
+		if err != nil || fmt.Sprint(picked) != "[0]" {
+			t.Errorf("picked %v, %v; want [0]", picked, err)
+		}
+		if !strings.Contains(out, `"3" is not a number between 0 and 2.`) || !strings.Contains(out, `"foo" is not`) {
+			t.Errorf("no word on a bad answer:\n%s", out)
+		}
+	})
+	for _, input := range []string{"1\nq\n", "1\n"} {
+		t.Run(fmt.Sprintf("%q cancels", input), func(t *testing.T) {
+			if picked, _, err := ask(input); !errors.Is(err, errPickCancelled) || picked != nil {
+				t.Errorf("picked %v, %v; want it cancelled", picked, err)
+			}
+		})
+	}
 }
