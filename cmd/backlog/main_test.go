@@ -18,12 +18,20 @@ func TestMain(m *testing.M) {
 	})
 }
 
-// TestScripts runs testdata/script/*.txtar: one file per command.
+// TestScripts runs testdata/script/*.txtar, one file per command, on a
+// SQLite backlog.
 func TestScripts(t *testing.T) {
-	testscript.Run(t, testscript.Params{
+	testscript.Run(t, scriptParams(false))
+}
+
+// scriptParams are the scripts' commands and conditions; onPostgres is
+// the answer to [postgres]: whether the backlog is on a PostgreSQL server
+// (postgres_test.go) rather than in a SQLite file.
+func scriptParams(onPostgres bool) testscript.Params {
+	return testscript.Params{
 		Dir:                 "testdata/script",
 		RequireExplicitExec: true,
-		UpdateScripts:       os.Getenv("UPDATE_SCRIPTS") != "",
+		UpdateScripts:       os.Getenv("UPDATE_SCRIPTS") != "" && !onPostgres,
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"status":   cmdStatus,
 			"cmpscrub": cmdCmpScrub,
@@ -31,8 +39,13 @@ func TestScripts(t *testing.T) {
 			"tmpfs": cmdTmpfs, "fill": cmdFill, "readonly": cmdReadOnly,
 			"holdlock": cmdHoldLock, "tasksjson": cmdTasksJSON, "perm": cmdPerm,
 		},
-		Condition: envCondition,
-	})
+		Condition: func(cond string) (bool, error) {
+			if cond == "postgres" {
+				return onPostgres, nil
+			}
+			return envCondition(cond)
+		},
+	}
 }
 
 // cmdStatus runs a command and checks its exit status:
