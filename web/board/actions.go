@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 
 	backlog "github.com/agent-backlog/backlog"
 	"github.com/agent-backlog/backlog/engine"
@@ -19,40 +20,43 @@ const maxForm = backlog.MaxDocSize + 64<<10
 type action func(ctx context.Context, e *engine.Engine, ref string, form url.Values) (string, error)
 
 // actions are the task actions by name, each one engine command: one
-// transaction, one journal entry, undoable.
-var actions = map[string]action{
-	"start": func(ctx context.Context, e *engine.Engine, ref string, _ url.Values) (string, error) {
-		return said("Task %s started.")(e.Start(ctx, ref))
-	},
-	"stop": func(ctx context.Context, e *engine.Engine, ref string, _ url.Values) (string, error) {
-		return said("Task %s stopped.")(e.Stop(ctx, ref))
-	},
-	"done": func(ctx context.Context, e *engine.Engine, ref string, _ url.Values) (string, error) {
-		return said("Task %s done.")(e.Done(ctx, ref))
-	},
-	"release": func(ctx context.Context, e *engine.Engine, ref string, f url.Values) (string, error) {
-		return said("Task %s released to the pool.")(e.Release(ctx, ref, f.Get("note"), true))
-	},
-	"claim": func(ctx context.Context, e *engine.Engine, ref string, f url.Values) (string, error) {
-		agent := strings.TrimSpace(f.Get("agent"))
-		if agent == "" {
-			return "", backlog.Invalidf("name the agent to claim task %s for", ref)
-		}
-		return said("Task %s claimed for " + strings.ReplaceAll(agent, "%", "%%") + ".")(e.Claim(ctx, engine.ClaimOptions{Agent: agent, ID: ref}))
-	},
-	"modify": modify,
-	"annotate": func(ctx context.Context, e *engine.Engine, ref string, f url.Values) (string, error) {
-		return said("Note added to task %s.")(e.Annotate(ctx, ref, f.Get("text")))
-	},
-	"doc": func(ctx context.Context, e *engine.Engine, ref string, f url.Values) (string, error) {
-		content := strings.ReplaceAll(f.Get("content"), "\r\n", "\n")
-		if strings.TrimSpace(content) == "" {
-			return said("The doc of task %s is deleted.")(e.DocDelete(ctx, ref))
-		}
-		return said("The doc of task %s is saved.")(e.DocWrite(ctx, ref, content))
-	},
-	"move": move,
-}
+// transaction, one journal entry, undoable. The map is made on the first
+// action, so that a process that serves no board does not build it.
+var actions = sync.OnceValue(func() map[string]action {
+	return map[string]action{
+		"start": func(ctx context.Context, e *engine.Engine, ref string, _ url.Values) (string, error) {
+			return said("Task %s started.")(e.Start(ctx, ref))
+		},
+		"stop": func(ctx context.Context, e *engine.Engine, ref string, _ url.Values) (string, error) {
+			return said("Task %s stopped.")(e.Stop(ctx, ref))
+		},
+		"done": func(ctx context.Context, e *engine.Engine, ref string, _ url.Values) (string, error) {
+			return said("Task %s done.")(e.Done(ctx, ref))
+		},
+		"release": func(ctx context.Context, e *engine.Engine, ref string, f url.Values) (string, error) {
+			return said("Task %s released to the pool.")(e.Release(ctx, ref, f.Get("note"), true))
+		},
+		"claim": func(ctx context.Context, e *engine.Engine, ref string, f url.Values) (string, error) {
+			agent := strings.TrimSpace(f.Get("agent"))
+			if agent == "" {
+				return "", backlog.Invalidf("name the agent to claim task %s for", ref)
+			}
+			return said("Task %s claimed for " + strings.ReplaceAll(agent, "%", "%%") + ".")(e.Claim(ctx, engine.ClaimOptions{Agent: agent, ID: ref}))
+		},
+		"modify": modify,
+		"annotate": func(ctx context.Context, e *engine.Engine, ref string, f url.Values) (string, error) {
+			return said("Note added to task %s.")(e.Annotate(ctx, ref, f.Get("text")))
+		},
+		"doc": func(ctx context.Context, e *engine.Engine, ref string, f url.Values) (string, error) {
+			content := strings.ReplaceAll(f.Get("content"), "\r\n", "\n")
+			if strings.TrimSpace(content) == "" {
+				return said("The doc of task %s is deleted.")(e.DocDelete(ctx, ref))
+			}
+			return said("The doc of task %s is saved.")(e.DocWrite(ctx, ref, content))
+		},
+		"move": move,
+	}
+})
 
 // said turns a command's result into the action's sentence, format
 // taking the task's id.
@@ -146,7 +150,7 @@ func (s *server) act(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ref, name := r.PathValue("ref"), r.PathValue("action")
-	do, ok := actions[name]
+	do, ok := actions()[name]
 	if !ok {
 		s.fail(w, r, e, backlog.NotFoundf("there is no action %q: the board does %s", name, actionNames()))
 		return

@@ -82,5 +82,17 @@ func ago(t, now time.Time) string {
 	return strconv.Itoa(int(d/(24*time.Hour))) + " days ago"
 }
 
-// actionLabels are the buttons' words.
-var actionLabels = map[string]string{"start": "Start", "stop": "Stop", "release": "Release", "done": "Done"}
+// actionLabel is the word on an action's button.
+func actionLabel(action string) string {
+	switch action {
+	case "start":
+		return "Start"
+	case "stop":
+		return "Stop"
+	case "release":
+		return "Release"
+	case "done":
+		return "Done"
+	}
+	return ""
+}
