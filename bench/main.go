@@ -6,6 +6,8 @@
 //	go run ./bench -n 20000   # a smaller store, for a quick look
 //	go run ./bench -tasksmd   # only the TASKS.md commands (5,000 tasks, 20 files)
 //	go run ./bench -hooks     # only the Claude Code hooks (10,000 tasks)
+//	go run ./bench -scale 100k [-against HEAD~1]  # issue 19's table (-scale 1m too)
+//	go run ./bench -claimers  # 100 claimers over 4 servers on PostgreSQL
 //
 // Timings are medians over repeated runs; the machine may be shared, so
 // compare ratios between runs rather than trusting one figure.
@@ -33,6 +35,10 @@ func main() {
 		measureChild()
 		return
 	}
+	if os.Getenv("BACKLOG_BENCH_RUN") != "" {
+		measureRuns()
+		return
+	}
 	n := flag.Int("n", 100_000, "tasks in the store")
 	runs := flag.Int("runs", 21, "repetitions of each timed query")
 	keep := flag.String("dir", "", "keep the store in this directory (default: a temporary one)")
@@ -44,6 +50,12 @@ func main() {
 	}
 	if *onlyHooks {
 		do = runHooks
+	}
+	if *scaleFlag != "" {
+		do = runScale
+	}
+	if *claimersFlag {
+		do = runClaimers
 	}
 	if err := do(*n, *runs, *keep); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
