@@ -16,13 +16,15 @@ import (
 
 	backlog "github.com/agent-backlog/backlog"
 	"github.com/agent-backlog/backlog/engine"
+	"github.com/agent-backlog/backlog/internal/loadtest"
 	"github.com/agent-backlog/backlog/sqlite"
 )
 
-const (
-	writers      = 8
-	addsPerAgent = 500
-)
+const writers = 8
+
+// addsPerAgent is how many tasks each writer adds: 100, or 500 with
+// BACKLOG_LOAD_TESTS=1.
+var addsPerAgent = loadtest.Size(100, 500)
 
 // concurrentWriter adds tasks tagged with its agent name and, after every
 // fifth add, annotates a random task it knows exists. It prints the id of
@@ -60,13 +62,13 @@ func concurrentWriter(ctx context.Context, e *engine.Engine) error {
 	return nil
 }
 
-// TestConcurrentProcesses runs 8 processes that add 500 tasks each and
+// TestConcurrentProcesses runs 8 processes that add addsPerAgent tasks each and
 // annotate random ones, all at once on one SQLite file: no process may fail,
 // no task may be lost, no id may repeat, and the journal must hold one entry
 // per command.
 func TestConcurrentProcesses(t *testing.T) {
 	if testing.Short() {
-		t.Skip("starts 8 processes writing 4,000 tasks")
+		t.Skip("starts 8 processes writing tasks at once")
 	}
 	path := filepath.Join(t.TempDir(), "backlog.db")
 	ctx := context.Background()

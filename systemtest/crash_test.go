@@ -16,6 +16,7 @@ import (
 
 	backlog "github.com/agent-backlog/backlog"
 	"github.com/agent-backlog/backlog/engine"
+	"github.com/agent-backlog/backlog/internal/loadtest"
 	"github.com/agent-backlog/backlog/sqlite"
 )
 
@@ -60,15 +61,16 @@ func crashWorker(ctx context.Context, e *engine.Engine) error {
 	}
 }
 
-// TestCrashSafety kills a writer with SIGKILL at random moments, 50 times,
-// and checks after each kill that the database is intact and holds every
-// acknowledged command whole, and at most one more (the command in flight
-// may commit before its acknowledgement is written), also whole.
+// TestCrashSafety kills a writer with SIGKILL at random moments, 15 times
+// (50 with BACKLOG_LOAD_TESTS=1), and checks after each kill that the
+// database is intact and holds every acknowledged command whole, and at
+// most one more (the command in flight may commit before its
+// acknowledgement is written), also whole.
 func TestCrashSafety(t *testing.T) {
 	if testing.Short() {
-		t.Skip("starts 50 processes")
+		t.Skip("starts a process per kill")
 	}
-	rounds := 50
+	rounds := loadtest.Size(15, 50)
 	r := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
 	for round := 0; round < rounds; round++ {
 		t.Run(fmt.Sprintf("kill %d", round), func(t *testing.T) {

@@ -25,7 +25,7 @@ const (
 )
 
 // TestPostgresClaimRace is the claim race of TestClaimRace on PostgreSQL:
-// 1,000 READY tasks in a fresh namespace drained by two backlog serve
+// raceTasks READY tasks in a fresh namespace drained by two backlog serve
 // processes, each with several task_claim requests in flight at once over
 // its one stdio session, and loops of backlog claim --json processes. Every
 // task must be claimed exactly once, by the process that was told so, and
@@ -162,7 +162,7 @@ func TestPostgresClaimRace(t *testing.T) {
 	}
 	sort.Strings(counts)
 	t.Logf("%d claims in %v (%.0f/s): %s", raceTasks, elapsed.Round(time.Millisecond),
-		raceTasks/elapsed.Seconds(), strings.Join(counts, ", "))
+		float64(raceTasks)/elapsed.Seconds(), strings.Join(counts, ", "))
 }
 
 // muxClient speaks JSON-RPC to a backlog serve process with any number of

@@ -13,14 +13,18 @@ import (
 
 	backlog "github.com/agent-backlog/backlog"
 	"github.com/agent-backlog/backlog/engine"
+	"github.com/agent-backlog/backlog/internal/loadtest"
 	"github.com/agent-backlog/backlog/sqlite"
 )
 
 const (
-	raceTasks      = 1000
 	raceMCPServers = 8 // backlog serve processes, each driven by a client here
 	raceCLILoops   = 8 // loops running backlog claim --json, one process at a time
 )
+
+// raceTasks are the READY tasks the claim races drain: 250, or 1,000 with
+// BACKLOG_LOAD_TESTS=1.
+var raceTasks = loadtest.Size(250, 1000)
 
 // claimed is one claim a process was told it won.
 type claimed struct {
@@ -29,7 +33,7 @@ type claimed struct {
 	Agent string `json:"agent"`
 }
 
-// TestClaimRace drains 1,000 READY tasks with 16 processes claiming at once
+// TestClaimRace drains raceTasks READY tasks with 16 processes claiming at once
 // on one SQLite file: 8 MCP servers over stdio, each called task_claim in a
 // loop by a JSON-RPC client, and 8 loops of backlog claim --json processes.
 // Every task must be claimed exactly once, by the process that was told so,
@@ -164,5 +168,5 @@ func TestClaimRace(t *testing.T) {
 	}
 	integrityCheck(t, path)
 	sort.Strings(counts)
-	t.Logf("%d claims in %v (%.0f/s): %s", raceTasks, elapsed.Round(time.Millisecond), raceTasks/elapsed.Seconds(), strings.Join(counts, ", "))
+	t.Logf("%d claims in %v (%.0f/s): %s", raceTasks, elapsed.Round(time.Millisecond), float64(raceTasks)/elapsed.Seconds(), strings.Join(counts, ", "))
 }

@@ -16,16 +16,18 @@ import (
 
 	backlog "github.com/agent-backlog/backlog"
 	"github.com/agent-backlog/backlog/engine"
+	"github.com/agent-backlog/backlog/internal/loadtest"
 	"github.com/agent-backlog/backlog/sqlite"
 	"github.com/agent-backlog/backlog/store"
 )
 
+// soakDuration is how long the soak's agents work: 10 seconds, or a minute
+// with BACKLOG_LOAD_TESTS=1; the check after it takes a second or two.
+// BACKLOG_SYSTEMTEST_SOAK (a Go duration) overrides it.
+var soakDuration = loadtest.Size(10*time.Second, 60*time.Second)
+
 const (
-	// soakDuration is how long the soak's agents work; the check after it
-	// takes a second or two. BACKLOG_SYSTEMTEST_SOAK (a Go duration)
-	// overrides it for a quick run.
-	soakDuration = 60 * time.Second
-	soakAgents   = 8
+	soakAgents = 8
 	// soakPause is the most an agent waits between two commands (a random
 	// wait); none by default: eight agents writing back to back is the
 	// hardest case for the store's write queue (sqlite/writelock.go), which
@@ -189,7 +191,7 @@ func image(t *backlog.Task) string {
 // explains its absence.
 func TestSoak(t *testing.T) {
 	if testing.Short() {
-		t.Skip("runs 8 processes for a minute")
+		t.Skip("runs 8 processes for soakDuration")
 	}
 	d := soakDuration
 	if s := os.Getenv("BACKLOG_SYSTEMTEST_SOAK"); s != "" {

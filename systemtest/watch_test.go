@@ -14,12 +14,14 @@ import (
 	"time"
 
 	"github.com/agent-backlog/backlog/engine"
+	"github.com/agent-backlog/backlog/internal/loadtest"
 )
 
-const (
-	watchWriters = 4
-	watchChanges = 250 // per writer
-)
+const watchWriters = 4
+
+// watchChanges is how many changes each writer makes: 60, or 250 with
+// BACKLOG_LOAD_TESTS=1.
+var watchChanges = loadtest.Size(60, 250)
 
 // watchProcess is a running backlog watch and the lines it printed.
 type watchProcess struct {
@@ -115,7 +117,7 @@ func (w *watchProcess) interrupt(t testing.TB) {
 }
 
 // TestWatchProcess starts backlog watch as a process (from now, its
-// default), then 4 writer processes that make 250 changes each on the same
+// default), then 4 writer processes that make watchChanges changes each on the same
 // SQLite file: watch must print every change exactly once, in order, with
 // no gap from its first line on, and end cleanly on SIGINT.
 func TestWatchProcess(t *testing.T) {
