@@ -1,15 +1,13 @@
 package engine
 
 import (
-	"math"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
-	"unicode"
 
 	backlog "github.com/agent-backlog/backlog"
 	"github.com/agent-backlog/backlog/filter"
+	"github.com/agent-backlog/backlog/mods"
 	"github.com/agent-backlog/backlog/when"
 )
 
@@ -31,40 +29,13 @@ type Changes struct {
 	UDAs map[string]any
 }
 
-// ListEdit replaces a list, or adds to and removes from it.
-type ListEdit struct {
-	Replace bool     // Set replaces the list (an empty Set clears it)
-	Set     []string // the new list, when Replace
-	Add     []string
-	Remove  []string
-}
+// ListEdit replaces a list, or adds to and removes from it; it is the
+// modification grammar's (package mods).
+type ListEdit = mods.ListEdit
 
 // ParseListEdit reads list entries: when any entry starts with + or -, the
 // entries are edits (a bare entry adds); otherwise they replace the list.
-func ParseListEdit(entries []string) *ListEdit {
-	var e ListEdit
-	edits := false
-	for _, s := range entries {
-		if strings.HasPrefix(s, "+") || strings.HasPrefix(s, "-") {
-			edits = true
-		}
-	}
-	for _, s := range entries {
-		s = strings.TrimSpace(s)
-		switch {
-		case !edits:
-			if s != "" {
-				e.Set = append(e.Set, s)
-			}
-		case strings.HasPrefix(s, "-"):
-			e.Remove = append(e.Remove, s[1:])
-		default:
-			e.Add = append(e.Add, strings.TrimPrefix(s, "+"))
-		}
-	}
-	e.Replace = !edits
-	return &e
-}
+func ParseListEdit(entries []string) *ListEdit { return mods.ParseListEdit(entries) }
 
 // IsEmpty reports whether c changes nothing.
 func (c *Changes) IsEmpty() bool {
@@ -73,141 +44,89 @@ func (c *Changes) IsEmpty() bool {
 		c.Tags == nil && c.Depends == nil && len(c.UDAs) == 0
 }
 
-// settable are the attributes a modification may set; the others are
-// computed or changed by their own commands.
-var settable = map[string]bool{
-	"description": true, "project": true, "priority": true, "due": true, "scheduled": true,
-	"wait": true, "until": true, "recur": true, "agent": true, "tags": true, "depends": true,
-}
-
-// ParseMods reads Taskwarrior-style modification words: +tag, -tag,
-// name:value (attribute names may be abbreviated), myuda:value. When
-// description is true, other words form the description; otherwise they are
-// errors. Every word is applied or rejected; none is ignored.
+// ParseMods reads Taskwarrior-style modification words (package mods):
+// +tag, -tag, name:value (attribute names may be abbreviated), myuda:value.
+// When description is true, other words form the description; otherwise
+// they are errors. Every word is applied or rejected; none is ignored.
 func ParseMods(words []string, description bool) (*Changes, error) {
-	return parseWords(words, description, false)
+	mode := mods.EditsOnly
+	if description {
+		mode = mods.Described
+	}
+	return changesOf(mods.Parse(words, mode))
 }
 
 // ParseNew reads the words of a new task (add, log): as ParseMods with a
 // description, except that a -word is text, since a new task has no tag to
 // remove ("Fix the -v flag").
 func ParseNew(words []string) (*Changes, error) {
-	return parseWords(words, true, true)
+	return changesOf(mods.Parse(words, mods.NewTask))
 }
 
-func parseWords(words []string, description, fresh bool) (*Changes, error) {
+// SplitWords splits a modification string into words at white space, keeping
+// "double" or 'single' quoted stretches together (quotes removed).
+func SplitWords(s string) ([]string, error) { return mods.SplitWords(s) }
+
+// UDAValue reads a UDA value written as text (mods.UDAValue): "" removes
+// the attribute, true/false are booleans, numbers that print back the same
+// are numbers, the rest is text.
+func UDAValue(s string) any { return mods.UDAValue(s) }
+
+// changesOf folds parsed modifications into Changes, in the order they
+// were written: a later name:value wins, and +tag or -tag after tags:
+// edits the list that tags: set.
+func changesOf(m *mods.Mods, err error) (*Changes, error) {
+	if err != nil {
+		return nil, err
+	}
 	c := &Changes{}
 	var desc []string
-	addTag := func(sign byte, tag string) {
-		if c.Tags == nil {
-			c.Tags = &ListEdit{}
+	for _, e := range m.Edits {
+		switch e := e.(type) {
+		case *mods.Text:
+			desc = append(desc, e.Text)
+		case *mods.Tag:
+			c.editTag(e)
+		case *mods.Attr:
+			c.set(e)
 		}
-		if c.Tags.Replace {
-			if sign == '+' {
-				c.Tags.Set = append(c.Tags.Set, tag)
-			} else {
-				c.Tags.Set = slices.DeleteFunc(c.Tags.Set, func(s string) bool { return s == tag })
-			}
-			return
-		}
-		if sign == '+' {
-			c.Tags.Add = append(c.Tags.Add, tag)
-		} else {
-			c.Tags.Remove = append(c.Tags.Remove, tag)
-		}
-	}
-	for _, w := range words {
-		switch {
-		case w == "":
-			continue
-		case strings.ContainsFunc(w, unicode.IsSpace):
-			// A word with spaces was quoted as one: it is text.
-		case len(w) > 1 && (w[0] == '+' || w[0] == '-' && !fresh):
-			if err := backlog.ValidateTag(w[1:]); err != nil {
-				return nil, err
-			}
-			addTag(w[0], w[1:])
-			continue
-		default:
-			if name, value, ok := splitMod(w); ok {
-				if err := c.set(name, value); err != nil {
-					return nil, err
-				}
-				continue
-			}
-		}
-		if !description {
-			return nil, backlog.Invalidf("%q is not a modification: use +tag, -tag or name:value", w)
-		}
-		desc = append(desc, w)
 	}
 	if len(desc) > 0 {
-		d := strings.Join(desc, " ")
-		if c.Description != nil && *c.Description != "" {
-			return nil, backlog.Invalidf("the description is given twice: as words and as description:%s", *c.Description)
-		}
+		d := strings.Join(desc, " ") // the parser refused a description given both ways
 		c.Description = &d
 	}
 	return c, nil
 }
 
-// splitMod splits name:value when name has the shape of an attribute name.
-// A URL (a value starting with //, as in http://x.org) is text, not a
-// modification.
-func splitMod(w string) (name, value string, ok bool) {
-	i := strings.IndexByte(w, ':')
-	if i <= 0 || !backlog.IsUDAName(w[:i]) || strings.HasPrefix(w[i+1:], "//") {
-		return "", "", false
+// editTag applies +tag or -tag to the tags edit so far.
+func (c *Changes) editTag(t *mods.Tag) {
+	if c.Tags == nil {
+		c.Tags = &ListEdit{}
 	}
-	return w[:i], w[i+1:], true
-}
-
-// attrNames are the built-in attributes, for abbreviations.
-var attrNames = backlog.Attributes()
-
-// resolveAttr finds the built-in attribute a name or unique prefix means;
-// "" when it is none, which makes it a UDA.
-func resolveAttr(name string) (string, error) {
-	if backlog.IsAttribute(name) {
-		return name, nil
+	switch {
+	case c.Tags.Replace && t.Remove:
+		c.Tags.Set = slices.DeleteFunc(c.Tags.Set, func(s string) bool { return s == t.Name })
+	case c.Tags.Replace:
+		c.Tags.Set = append(c.Tags.Set, t.Name)
+	case t.Remove:
+		c.Tags.Remove = append(c.Tags.Remove, t.Name)
+	default:
+		c.Tags.Add = append(c.Tags.Add, t.Name)
 	}
-	if len(name) < 3 {
-		return "", nil // too short to be an abbreviation: a UDA
-	}
-	var matches []string
-	for _, a := range attrNames {
-		if strings.HasPrefix(a, name) {
-			matches = append(matches, a)
-		}
-	}
-	switch len(matches) {
-	case 0:
-		return "", nil
-	case 1:
-		return matches[0], nil
-	}
-	slices.Sort(matches)
-	return "", backlog.Invalidf("ambiguous attribute %q: it could be %s", name, joinWords(matches))
 }
 
 // set applies one name:value word.
-func (c *Changes) set(name, value string) error {
-	attr, err := resolveAttr(name)
-	if err != nil {
-		return err
-	}
-	if attr == "" {
+func (c *Changes) set(a *mods.Attr) {
+	if a.UDA {
 		if c.UDAs == nil {
 			c.UDAs = map[string]any{}
 		}
-		c.UDAs[name] = UDAValue(value)
-		return nil
+		c.UDAs[a.Name] = mods.UDAValue(a.Value)
+		return
 	}
-	if !settable[attr] {
-		return backlog.Invalidf("%s cannot be set by a modification%s", attr, howToSet(attr))
-	}
+	value := a.Value
 	v := &value
-	switch attr {
+	switch a.Name {
 	case "description":
 		c.Description = v
 	case "project":
@@ -227,92 +146,14 @@ func (c *Changes) set(name, value string) error {
 	case "agent":
 		c.Agent = v
 	case "tags":
-		c.Tags = ParseListEdit(splitList(value))
+		c.Tags = a.List.Clone()
 	case "depends":
-		c.Depends = ParseListEdit(splitList(value))
+		c.Depends = a.List.Clone()
 	}
-	return nil
-}
-
-func howToSet(attr string) string {
-	switch attr {
-	case "status":
-		return " (use done, delete, or undo)"
-	case "start":
-		return " (use start and stop)"
-	case "end":
-		return " (use done or delete)"
-	case "annotations":
-		return " (use annotate and denotate)"
-	case "has_doc":
-		return " (write or delete the doc)"
-	}
-	return ""
 }
 
 // splitList splits a comma-separated list; "" is the empty list.
-func splitList(s string) []string {
-	if strings.TrimSpace(s) == "" {
-		return []string{}
-	}
-	parts := strings.Split(s, ",")
-	for i := range parts {
-		parts[i] = strings.TrimSpace(parts[i])
-	}
-	return parts
-}
-
-// UDAValue reads a UDA value written as text: "" removes the attribute,
-// true/false are booleans, a number that prints back the same is a number
-// (so "3" and "2.5" are numbers but "1.10" and "007" stay strings).
-func UDAValue(s string) any {
-	switch s {
-	case "":
-		return nil
-	case "true":
-		return true
-	case "false":
-		return false
-	}
-	if f, err := strconv.ParseFloat(s, 64); err == nil && !math.IsInf(f, 0) && strconv.FormatFloat(f, 'f', -1, 64) == s {
-		return f
-	}
-	return s
-}
-
-// SplitWords splits a modification string into words at white space, keeping
-// "double" or 'single' quoted stretches together (quotes removed).
-func SplitWords(s string) ([]string, error) {
-	var words []string
-	var b strings.Builder
-	in, quote, started := false, rune(0), false
-	for _, r := range s {
-		switch {
-		case in && r == quote:
-			in = false
-		case in:
-			b.WriteRune(r)
-		case r == '"' || r == '\'':
-			in, quote, started = true, r, true
-		case unicode.IsSpace(r):
-			if started {
-				words = append(words, b.String())
-				b.Reset()
-				started = false
-			}
-		default:
-			b.WriteRune(r)
-			started = true
-		}
-	}
-	if in {
-		return nil, backlog.Invalidf("unterminated quote in %q", s)
-	}
-	if started {
-		words = append(words, b.String())
-	}
-	return words, nil
-}
+func splitList(s string) []string { return mods.SplitList(s) }
 
 // apply edits t in place. before is t as it was, for date references such
 // as due+2d.
@@ -653,7 +494,7 @@ func dateField(t *backlog.Task, name string) time.Time {
 // lookalike returns the built-in attribute a would-be UDA name is probably a
 // misspelling of ("priorty", "projcet"), or "".
 func lookalike(name string) string {
-	for _, a := range attrNames {
+	for _, a := range backlog.Attributes() {
 		d := editDistance(name, a)
 		if d == 1 && len(name) >= 4 || d == 2 && len(name) >= 6 {
 			return a

@@ -46,6 +46,16 @@ func TestParseModsReadsEveryKindOfWord(t *testing.T) {
 			`"READY" is a virtual tag, computed from the task; it cannot be set`},
 		{"the description twice", []string{"words", "description:other"}, true, nil,
 			`the description is given twice: as words and as description:other`},
+		{"words replace a description that was cleared", []string{"description:x", "description:", "new", "text"}, true,
+			&Changes{Description: ptr("new text")}, ""},
+		{"a later value wins", []string{"pri:H", "project:a", "pri:L"}, false,
+			&Changes{Priority: ptr("L"), Project: ptr("a")}, ""},
+		{"+tag and -tag after tags: edit the new list", []string{"tags:a,b", "+c", "-a"}, false,
+			&Changes{Tags: &ListEdit{Replace: true, Set: []string{"b", "c"}}}, ""},
+		{"tags: after +tag replaces it", []string{"+c", "tags:a"}, false,
+			&Changes{Tags: &ListEdit{Replace: true, Set: []string{"a"}}}, ""},
+		{"the words in a quoted extra", mustSplit(`+a "note: call bob" owner:ana`), true,
+			&Changes{Description: ptr("note: call bob"), Tags: &ListEdit{Add: []string{"a"}}, UDAs: map[string]any{"owner": "ana"}}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -64,6 +74,14 @@ func TestParseModsReadsEveryKindOfWord(t *testing.T) {
 			}
 		})
 	}
+}
+
+func mustSplit(s string) []string {
+	words, err := SplitWords(s)
+	if err != nil {
+		panic(err)
+	}
+	return words
 }
 
 func TestParseNewKeepsDashWordsAsText(t *testing.T) {
@@ -85,20 +103,6 @@ func TestLookalikeCatchesMisspeltAttributes(t *testing.T) {
 		if got := lookalike(name); got != want {
 			t.Errorf("lookalike(%q) = %q, want %q", name, got, want)
 		}
-	}
-}
-
-func TestSplitWordsKeepsQuotedStretches(t *testing.T) {
-	got, err := SplitWords(`+a project:x description:"two words" 'it''s' ""`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []string{"+a", "project:x", "description:two words", "its", ""}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("(-want +got):\n%s", diff)
-	}
-	if _, err := SplitWords(`a "b`); err == nil || err.Error() != `unterminated quote in "a \"b"` {
-		t.Errorf("unterminated quote: %v", err)
 	}
 }
 
