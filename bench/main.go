@@ -8,6 +8,7 @@
 //	go run ./bench -hooks     # only the Claude Code hooks (10,000 tasks)
 //	go run ./bench -scale 100k [-against HEAD~1]  # issue 19's table (-scale 1m too)
 //	go run ./bench -claimers  # 100 claimers over 4 servers on PostgreSQL
+//	go run ./bench -s3        # the S3 backend on a versitygw on loopback
 //
 // Timings are medians over repeated runs; the machine may be shared, so
 // compare ratios between runs rather than trusting one figure.
@@ -56,6 +57,9 @@ func main() {
 	}
 	if *claimersFlag {
 		do = runClaimers
+	}
+	if *s3Flag {
+		do = runS3
 	}
 	if err := do(*n, *runs, *keep); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)

@@ -82,7 +82,9 @@ type commands struct {
 	Undo       undoCmd       `cmd:"" help:"Reverse your most recent command, as a whole."`
 	Import     importCmd     `cmd:"" help:"Import tasks from JSON, or issues from GitHub or GitLab."`
 	Export     exportCmd     `cmd:"" help:"Print tasks of any status as a JSON array, or as a markdown page with --markdown."`
-	Migrate    migrateCmd    `cmd:"" help:"Copy a backlog between SQLite and PostgreSQL, or bring in the TypeScript server's, beads' or Backlog.md's tasks."`
+	Migrate    migrateCmd    `cmd:"" help:"Copy a backlog between SQLite, PostgreSQL and S3, or bring in the TypeScript server's, beads' or Backlog.md's tasks."`
+	Backup     backupCmd     `cmd:"" help:"Copy the whole backlog, from any store, to an S3 object."`
+	Restore    restoreCmd    `cmd:"" help:"Copy a backup from an S3 object into an empty backlog."`
 	Sync       syncCmd       `cmd:"" help:"Send updates owed to GitHub/GitLab issues, and pull their changes."`
 	Projects   projectsCmd   `cmd:"" help:"List the projects of pending tasks."`
 	Tags       tagsCmd       `cmd:"" help:"List the tags of pending tasks."`

@@ -43,7 +43,7 @@ var subcommands = [][2]string{
 	{"assign-all", "Hold tasks for one agent"}, {"remove", "Delete and purge a task"},
 	{"reclaim", "Return stale claims"}, {"summary", "Overview for a session start"},
 	{"history", "Who changed what"}, {"watch", "Stream changes as JSON lines"}, {"board", "Serve the live web board"},
-	{"migrate", "Copy a backlog to another store"}, {"tasksmd", "Lint, pick and edit TASKS.md files"}, {"version", "Print the version"},
+	{"migrate", "Copy a backlog to another store"}, {"backup", "Copy the backlog to S3"}, {"restore", "Copy a backup from S3"}, {"tasksmd", "Lint, pick and edit TASKS.md files"}, {"version", "Print the version"},
 	{"hook", "Answer a Claude Code hook event"}, {"sync", "Sync imported GitHub/GitLab issues"},
 }
 

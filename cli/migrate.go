@@ -18,8 +18,8 @@ import (
 )
 
 type migrateCmd struct {
-	From string `required:"" help:"What to copy: sqlite:PATH or postgres:URL[#namespace], or another tool's data: ts-backlog:DIR[#collection], beads:PATH, backlog-md:DIR." placeholder:"SOURCE"`
-	To   string `help:"Where to copy it: sqlite:PATH (created if needed) or postgres:URL[#namespace]; for another tool's data, the current backlog when not given." placeholder:"STORE"`
+	From string `required:"" help:"What to copy: sqlite:PATH, postgres:URL[#namespace] or s3://BUCKET/KEY, or another tool's data: ts-backlog:DIR[#collection], beads:PATH, backlog-md:DIR." placeholder:"SOURCE"`
+	To   string `help:"Where to copy it: sqlite:PATH (created if needed), postgres:URL[#namespace] or s3://BUCKET/KEY; for another tool's data, the current backlog when not given." placeholder:"STORE"`
 }
 
 func (c *migrateCmd) Help() string {
@@ -33,8 +33,11 @@ holds already is skipped, and a journal entry is skipped when the destination
 has one with the same time, agent, command and summary; a second run copies
 nothing. A destination task with the same id as a source task but another
 UUID is a clash: nothing is copied. A store is sqlite:PATH (a backlog.db
-file; --to creates it) or postgres:URL, with #namespace at the end for a
-namespaced backlog. A progress bar shows on a terminal.
+file; --to creates it), postgres:URL, with #namespace at the end for a
+namespaced backlog, or s3://BUCKET/KEY, an object the S3 backend keeps (as
+PREFIX/backlog.db.zst) or a backup (backlog backup), reached with the S3
+backend's settings (BACKLOG_S3_ENDPOINT, BACKLOG_S3_REGION, the AWS
+credentials). A progress bar shows on a terminal.
 
 It also brings in another tool's tasks, into the current backlog (or --to):
 
@@ -59,19 +62,22 @@ Examples:
     backlog migrate --from beads:.beads/issues.jsonl --json
     backlog migrate --from sqlite:$HOME/.local/share/backlog/projects/web-1a2b3c4d/backlog.db \
         --to postgres://backlog@db.internal/backlog#web
-    backlog migrate --from postgres:postgres://db.internal/backlog#web --to sqlite:web.db --json`
+    backlog migrate --from postgres:postgres://db.internal/backlog#web --to sqlite:web.db --json
+    backlog migrate --from s3://team-backlog/web/backlog.db.zst --to postgres://backlog@db.internal/backlog#web`
 }
 
 // migrateSpec is a parsed --from or --to.
-func migrateSpec(flag, spec string, create bool) (*config.Config, error) {
-	bad := backlog.Invalidf("--%s must be sqlite:PATH or postgres:URL, got %q", flag, spec)
+func migrateSpec(a *runner, flag, spec string, create bool) (*config.Config, error) {
+	bad := backlog.Invalidf("--%s must be sqlite:PATH, postgres:URL or s3://BUCKET/KEY, got %q", flag, spec)
 	if flag == "from" {
-		bad = backlog.Invalidf("--from must be sqlite:PATH, postgres:URL, ts-backlog:DIR, beads:PATH or backlog-md:DIR, got %q", spec)
+		bad = backlog.Invalidf("--from must be sqlite:PATH, postgres:URL, s3://BUCKET/KEY, ts-backlog:DIR, beads:PATH or backlog-md:DIR, got %q", spec)
 	}
 	kind, rest, ok := strings.Cut(spec, ":")
 	switch {
 	case !ok || rest == "":
 		return nil, bad
+	case kind == "s3":
+		return s3Object(a, "--"+flag, spec, !create)
 	case kind == "sqlite":
 		path, err := filepath.Abs(rest)
 		if err != nil {
@@ -108,13 +114,16 @@ func (c *migrateCmd) Run(a *runner) error {
 	if c.To == "" {
 		return backlog.Invalidf("--to is needed to copy a backlog from %s", c.From)
 	}
-	fromCfg, err := migrateSpec("from", c.From, false)
+	fromCfg, err := migrateSpec(a, "from", c.From, false)
 	if err != nil {
 		return err
 	}
-	toCfg, err := migrateSpec("to", c.To, true)
+	toCfg, err := migrateSpec(a, "to", c.To, true)
 	if err != nil {
 		return err
+	}
+	if fromCfg.Backend == "s3" && toCfg.Backend == "s3" && fromCfg.S3.URL() == toCfg.S3.URL() {
+		return backlog.Invalidf("--from and --to are the same object %s", fromCfg.S3.URL())
 	}
 	if fromCfg.File != "" && fromCfg.File == toCfg.File {
 		return backlog.Invalidf("--from and --to are the same file %s", fromCfg.File)
@@ -223,7 +232,7 @@ func (c *migrateCmd) runForeign(a *runner, kind, path string) error {
 			return err
 		}
 	} else {
-		toCfg, err := migrateSpec("to", c.To, true)
+		toCfg, err := migrateSpec(a, "to", c.To, true)
 		if err != nil {
 			return err
 		}
@@ -239,11 +248,8 @@ func (c *migrateCmd) runForeign(a *runner, kind, path string) error {
 		eng = engine.New(to, engine.Options{Agent: cfg.Agent, Clock: clock})
 		cfg, where = toCfg, toCfg.File
 	}
-	if cfg.Backend == "postgres" {
-		where = "the PostgreSQL backlog"
-		if cfg.Namespace != "" {
-			where += " " + cfg.Namespace
-		}
+	if cfg.Backend != "sqlite" {
+		where = backlogName(cfg)
 	}
 	res, err := eng.MigrateIn(a.ctx, src.Source, src.Tasks, src.Docs)
 	if err != nil {

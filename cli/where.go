@@ -42,8 +42,11 @@ func (c *whereCmd) Run(a *runner) error {
 		return err
 	}
 	storeName, storeFrom, exists := cfg.File, cfg.DirFrom, fileExists(cfg.File)
-	if cfg.Backend == "postgres" {
+	switch cfg.Backend {
+	case "postgres":
 		storeName, storeFrom, exists = redactURL(cfg.DatabaseURL), cfg.DatabaseURLFrom, true
+	case "s3":
+		storeName, storeFrom, exists = cfg.S3.URL(), cfg.S3.KeyFrom, true
 	}
 	if a.globals.JSON {
 		w := whereJSON{Backend: cfg.Backend, BackendFrom: cfg.BackendFrom, Store: storeName, StoreFrom: storeFrom,

@@ -49,8 +49,9 @@ func OS() Source {
 
 // Config is what a command works on, and why.
 type Config struct {
-	// Backend is "sqlite" (the default: a file in Dir) or "postgres" (a
-	// shared server at DatabaseURL, the backlog named by Namespace).
+	// Backend is "sqlite" (the default: a file in Dir), "postgres" (a
+	// shared server at DatabaseURL, the backlog named by Namespace) or
+	// "s3" (an object in a bucket, see S3).
 	Backend     string
 	BackendFrom string
 
@@ -66,6 +67,9 @@ type Config struct {
 	DirGiven bool
 
 	File string // the SQLite file inside Dir
+
+	// S3 is the object that holds the backlog with BACKLOG_BACKEND=s3.
+	S3 S3
 
 	Namespace     string // "" for none
 	NamespaceFrom string
@@ -102,9 +106,11 @@ type Flags struct {
 //
 // With BACKLOG_BACKEND=postgres the backlog lives on the server at
 // --database-url or BACKLOG_DATABASE_URL instead, as the backlog named by the
-// namespace (none: the server's default backlog). There, the automatic
-// namespace is the git root's base name alone: the path differs from machine
-// to machine, and a team's agents on many machines must meet in one backlog.
+// namespace (none: the server's default backlog). With BACKLOG_BACKEND=s3 it
+// is an object in BACKLOG_S3_BUCKET, under the key prefix --data or TASKDATA
+// names (see S3). There, the automatic namespace is the git root's base name
+// alone: the path differs from machine to machine, and a team's agents on
+// many machines must meet in one backlog.
 func Resolve(src Source, flags Flags) (*Config, error) {
 	dataFlag := flags.Data
 	c := &Config{Backend: "sqlite", BackendFrom: "default (BACKLOG_BACKEND is unset)"}
@@ -123,8 +129,10 @@ func Resolve(src Source, flags Flags) (*Config, error) {
 		default:
 			return nil, backlog.Invalidf("BACKLOG_BACKEND=postgres needs a server: set BACKLOG_DATABASE_URL or pass --database-url postgres://user@host/db")
 		}
+	case "s3":
+		c.Backend, c.BackendFrom = "s3", "BACKLOG_BACKEND"
 	default:
-		return nil, backlog.Invalidf("BACKLOG_BACKEND must be sqlite or postgres, got %q", b)
+		return nil, backlog.Invalidf("BACKLOG_BACKEND must be sqlite, postgres or s3, got %q", b)
 	}
 	var root string
 	rootOf := func() (string, error) {
@@ -209,12 +217,17 @@ func Resolve(src Source, flags Flags) (*Config, error) {
 			}
 			c.Namespace = Slug(r)
 			c.NamespaceFrom = "BACKLOG_AUTO_NAMESPACE and " + rootWords()
-			if c.Backend == "postgres" {
+			if c.Backend != "sqlite" {
 				c.Namespace = strings.TrimSuffix(c.Namespace, c.Namespace[strings.LastIndexByte(c.Namespace, '-'):])
 				c.NamespaceFrom = "BACKLOG_AUTO_NAMESPACE and the base name of " + c.Root
 			}
 		} else {
 			c.NamespaceFrom = "default (BACKLOG_NAMESPACE and BACKLOG_AUTO_NAMESPACE are unset)"
+		}
+	}
+	if c.Backend == "s3" {
+		if err := c.resolveS3Backend(src, dataFlag); err != nil {
+			return nil, err
 		}
 	}
 	if c.Backend == "sqlite" {

@@ -64,6 +64,7 @@ func (e *Engine) Claim(ctx context.Context, opts ClaimOptions) (*Result, error) 
 	}
 	res := &Result{}
 	err := e.write(ctx, func(o *op) error {
+		*res = Result{} // a store may run this again: keep nothing of a run it threw away
 		expired, err := o.expireLeases()
 		if err != nil {
 			return err

@@ -128,6 +128,7 @@ func (e *Engine) ArchiveRestore(ctx context.Context, segment, filterSrc string) 
 	}
 	var out []*backlog.Task
 	err := e.write(ctx, func(o *op) error {
+		out = nil // a store may run this again: keep nothing of a run it threw away
 		ts, err := o.tx.ArchivedTasks(ctx, segment)
 		if err != nil {
 			return err

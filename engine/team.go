@@ -25,6 +25,7 @@ func (e *Engine) AssignAll(ctx context.Context, agent, filterSrc string) (*Modif
 	}
 	res := &ModifyResult{Tasks: []*backlog.Task{}}
 	err := e.write(ctx, func(o *op) error {
+		res.Tasks = res.Tasks[:0] // a store may run this again: keep nothing of a run it threw away
 		expr, err := parseFilter(ctx, o.tx, filterSrc, o.now)
 		if err != nil {
 			return err
@@ -129,6 +130,7 @@ func (e *Engine) Reclaim(ctx context.Context, olderThan time.Duration) ([]Stale,
 	}
 	var out []Stale
 	err := e.write(ctx, func(o *op) error {
+		out = nil // a store may run this again: keep nothing of a run it threw away
 		held, err := o.tx.Select(ctx, store.Query{Filter: &filter.TagExpr{Include: true, Name: "CLAIMED", Virtual: true}, Now: o.now})
 		if err != nil {
 			return err

@@ -21,6 +21,7 @@ type UndoResult struct {
 func (e *Engine) Undo(ctx context.Context) (*UndoResult, error) {
 	res := &UndoResult{Tasks: []*backlog.Task{}}
 	err := e.write(ctx, func(o *op) error {
+		*res = UndoResult{Tasks: []*backlog.Task{}} // a store may run this again: keep nothing of a run it threw away
 		entry, err := o.tx.LatestUndoable(ctx, e.agent)
 		if err != nil || entry == nil {
 			return err
