@@ -4,8 +4,11 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"flag"
 	"fmt"
 	"os"
+	"runtime"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -124,6 +127,8 @@ func dropWhere(schema, cond string, args ...any) error {
 }
 
 func TestMain(m *testing.M) {
+	flag.Parse()
+	waitOnTheServer()
 	code := m.Run()
 	cleanBench()
 	if server.admin != nil {
@@ -133,6 +138,19 @@ func TestMain(m *testing.M) {
 		server.admin.Close()
 	}
 	os.Exit(code)
+}
+
+// waitOnTheServer lets four times as many parallel tests run as there are
+// CPUs, unless -test.parallel says otherwise: the contract's scenarios, each
+// in a namespace of its own, spend their time waiting for the server's
+// answers and commits, not computing, so that two at a time (the default on
+// a two-core machine) leave both idle most of the time.
+func waitOnTheServer() {
+	given := false
+	flag.Visit(func(f *flag.Flag) { given = given || f.Name == "test.parallel" })
+	if !given {
+		flag.Set("test.parallel", strconv.Itoa(4*runtime.GOMAXPROCS(0)))
+	}
 }
 
 // clock is the fixed now of the tests: a Wednesday.
