@@ -120,17 +120,5 @@ func taskArgs(t *backlog.Task) ([]any, error) {
 	if err := checkStorable(t); err != nil {
 		return nil, err
 	}
-	return sqlstore.TaskArgs(dialect{}, t)
-}
-
-// textList is a list column's value: a text[], or NULL when empty.
-func textList(vs []string) any {
-	if len(vs) == 0 {
-		return nil
-	}
-	out := make([]string, len(vs))
-	for i, v := range vs {
-		out[i] = sqlcodec.ValidText(v)
-	}
-	return out
+	return traits.TaskArgs(t)
 }

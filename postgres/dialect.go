@@ -3,12 +3,9 @@ package postgres
 import (
 	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 
-	backlog "github.com/agent-backlog/backlog"
 	"github.com/agent-backlog/backlog/filter"
-	"github.com/agent-backlog/backlog/store/sqlcodec"
 	"github.com/agent-backlog/backlog/store/sqlstore"
 )
 
@@ -19,20 +16,27 @@ type dialect struct{}
 
 var _ sqlstore.Dialect = dialect{}
 
-// compileWhere translates a filter into PostgreSQL's WHERE condition, with
-// ? placeholders (see bind).
-func compileWhere(e filter.Expr, now time.Time) sqlstore.Where {
-	return sqlstore.Compile(dialect{}, e, now)
+// traits are PostgreSQL's (sqlstore.Traits): booleans are a type; a
+// database holds the backlogs of many namespaces, each a row of backlogs,
+// and every table has its column; a parameter compared with a CASE or a
+// JSON value needs a type; text must be valid UTF-8 without NUL; tags and
+// dependencies are text[] (the GIN index on tags answers &&); LIMIT NULL
+// is none.
+var traits = sqlstore.Traits{
+	Name: "postgres", Title: "PostgreSQL", True: "TRUE", False: "FALSE",
+	Namespace: "backlog", Typed: true, StrictText: true, Arrays: true,
+	Limits: sqlstore.Limits{
+		Height: 400,   // well inside PostgreSQL's stack (max_stack_depth)
+		Args:   30000, // inside the protocol's 65535 parameters
+		Params: maxParams, Subqueries: maxSubqueries,
+	},
 }
 
-// bind numbers the ? placeholders of a compiled condition from $first.
-// (No ? appears in the compiler's SQL but as a placeholder.)
-func bind(w sqlstore.Where, first int) sqlstore.Where {
-	w.SQL = number(w.SQL, first)
-	return w
-}
+// Traits implements sqlstore.Dialect.
+func (dialect) Traits() sqlstore.Traits { return traits }
 
-// number numbers the ? placeholders of q from $first.
+// number numbers the ? placeholders of q from $first. (No ? appears in the
+// store's SQL but as a placeholder.)
 func number(q string, first int) string {
 	if !strings.Contains(q, "?") {
 		return q
@@ -52,13 +56,7 @@ func number(q string, first int) string {
 	return b.String()
 }
 
-// The limits of a compiled filter (sqlstore.Limits).
 const (
-	// maxHeight keeps generated expressions well inside PostgreSQL's
-	// stack (max_stack_depth).
-	maxHeight = 400
-	// maxArgs keeps statements inside the protocol's 65535 parameters.
-	maxArgs = 30000
 	// maxParams bounds the parameters a compiled filter holds, and with
 	// them its clauses: PostgreSQL's planner takes time that grows faster
 	// than their number (800 "and"-ed project: terms took 7 s to plan).
@@ -70,56 +68,6 @@ const (
 	// task's tags (tags.startswith:x) took 3 s on 2,000 tasks.
 	maxSubqueries = 16
 )
-
-// Name implements sqlstore.Dialect.
-func (dialect) Name() string { return "postgres" }
-
-// Bool implements sqlstore.Dialect: PostgreSQL has a boolean type, and a
-// condition must be one.
-func (dialect) Bool(b bool) string {
-	if b {
-		return "TRUE"
-	}
-	return "FALSE"
-}
-
-// Limits implements sqlstore.Dialect. Tags are one array test, whatever
-// their number, so probes and passes need no bound of their own: every
-// subquery counts against maxSubqueries.
-func (dialect) Limits() sqlstore.Limits {
-	return sqlstore.Limits{Height: maxHeight, Args: maxArgs, Params: maxParams, Subqueries: maxSubqueries}
-}
-
-// Param implements sqlstore.Dialect: a parameter compared with an
-// expression of unknown type (a CASE, a JSON value) needs a type.
-func (dialect) Param(typ string) string { return "?::" + typ }
-
-// Storable implements sqlstore.Dialect: PostgreSQL's text takes neither a
-// NUL nor invalid UTF-8.
-func (dialect) Storable(s string) bool { return storableText(s) }
-
-// storableText reports whether s can travel as a text parameter.
-func storableText(s string) bool {
-	return strings.IndexByte(s, 0) < 0 && sqlcodec.ValidText(s) == s
-}
-
-// Successor implements sqlstore.Dialect: in code point (= byte) order, and
-// valid UTF-8, which PostgreSQL's text must be (a byte increment as
-// SQLite's does would make invalid text).
-func (dialect) Successor(p string) (string, bool) {
-	rs := []rune(p)
-	for i := len(rs) - 1; i >= 0; i-- {
-		r := rs[i] + 1
-		if r == 0xD800 {
-			r = 0xE000 // past the surrogates, which UTF-8 cannot hold
-		}
-		if r <= utf8.MaxRune {
-			rs[i] = r
-			return string(rs[:i+1]), true
-		}
-	}
-	return "", false
-}
 
 // OneOf implements sqlstore.Dialect with one array parameter: one value
 // to plan, whatever the number of elements.
@@ -209,44 +157,6 @@ func (dialect) UDA(name string, test sqlstore.UDATest) sqlstore.Frag {
 	return sqlstore.Sqlf(`((CASE WHEN jsonb_typeof(t.extra -> ?::text) = 'string' THEN t.extra ->> ?::text ELSE '' END) COLLATE "C")`,
 		name, name)
 }
-
-// CompareID implements sqlstore.Dialect: a bigint and a float8 parameter
-// compare only once both are float8.
-func (dialect) CompareID(op string, v float64) sqlstore.Frag {
-	return sqlstore.Sqlf("t.id::float8 "+op+" ?::float8", v)
-}
-
-// Namespace implements sqlstore.Dialect: a database holds the backlogs of
-// many namespaces, each a row of backlogs, and every table has its column.
-func (dialect) Namespace() (string, string) { return "backlog", "$1" }
-
-// Limit implements sqlstore.Dialect: LIMIT NULL is none.
-func (dialect) Limit(limit int) any {
-	if limit <= 0 {
-		return nil
-	}
-	return int64(limit)
-}
-
-// Text implements sqlstore.Dialect: PostgreSQL's text must be valid UTF-8,
-// so invalid bytes are stored as encoding/json reads them back.
-func (dialect) Text(s string) string { return sqlcodec.ValidText(s) }
-
-// CheckText implements sqlstore.Dialect: PostgreSQL's text cannot hold the
-// NUL character.
-func (dialect) CheckText(s, what string) error {
-	if strings.IndexByte(s, 0) >= 0 {
-		return backlog.Invalidf("PostgreSQL cannot store the NUL character (U+0000), found in %s", what)
-	}
-	return nil
-}
-
-// List implements sqlstore.Dialect: a text[], which the GIN index on tags
-// serves.
-func (dialect) List(vs []string) any { return textList(vs) }
-
-// ListDest implements sqlstore.Dialect: pgx reads a text[] itself.
-func (dialect) ListDest(p *[]string) any { return p }
 
 // TagCountsSQL implements sqlstore.Dialect from the arrays of tags.
 func (dialect) TagCountsSQL() string {

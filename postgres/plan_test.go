@@ -41,7 +41,8 @@ func TestQueryPlans(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		w := bind(compileWhere(filter.DefaultScope(e), clock), 2)
+		w := compileWhere(filter.DefaultScope(e), clock)
+		w.SQL = number(w.SQL, 2)
 		checkPlan(t, s, c.query+" FROM tasks t WHERE $1::bigint IS NOT NULL AND "+w.SQL, append([]any{s.backlog}, w.Args...), c.want...)
 	}
 	checkPlan(t, s, "SELECT "+sqlstore.TaskColumns+` FROM tasks t

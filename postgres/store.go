@@ -61,10 +61,8 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
-	"io/fs"
 	"math/rand/v2"
 	"net"
-	"sort"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -289,123 +287,100 @@ func (s *Store) setUp(ctx context.Context) error {
 
 // ---- Migrations.
 
-// migration is one numbered schema step.
-type migration struct {
-	version int
-	name    string
+// listMigrations reads the embedded schema steps.
+func listMigrations() ([]sqlstore.Migration, error) {
+	return sqlstore.Migrations(migrations, "postgres")
 }
 
-// listMigrations reads the embedded migration names: NNNN_what.sql,
-// numbered from 1 without gaps.
-func listMigrations() ([]migration, error) {
-	entries, err := fs.ReadDir(migrations, "migration")
-	if err != nil {
-		return nil, fmt.Errorf("postgres: migrations: %w", err)
-	}
-	var ms []migration
-	for _, e := range entries {
-		num, _, ok := strings.Cut(e.Name(), "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil || v <= 0 {
-			return nil, fmt.Errorf("postgres: migration %s is not named NNNN_name.sql", e.Name())
-		}
-		ms = append(ms, migration{version: v, name: e.Name()})
-	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
-	for i, m := range ms {
-		if m.version != i+1 {
-			return nil, fmt.Errorf("postgres: migration %s is out of sequence: expected number %d", m.name, i+1)
-		}
-	}
-	return ms, nil
+// migrate brings the schema to the newest version (sqlstore.Migrate): the
+// version is the highest row of schema_migrations, the lock a session
+// advisory lock, and each step runs in a transaction of its own.
+func (s *Store) migrate(ctx context.Context, c *pgx.Conn) error {
+	return sqlstore.Migrate(ctx, migrator{s, c}, migrations, "postgres")
 }
 
-// schemaVersion reads the version of the schema: 0 when it has no tables.
-func (s *Store) schemaVersion(ctx context.Context, c *pgx.Conn) (int, error) {
+// migrator is the PostgreSQL store's sqlstore.Migrator, on one connection.
+type migrator struct {
+	s *Store
+	c *pgx.Conn
+}
+
+// Version reads the version of the schema: 0 when it has no tables.
+func (m migrator) Version(ctx context.Context) (int, error) {
 	var v int
-	err := c.QueryRow(ctx, "SELECT coalesce(max(version), 0) FROM "+pgx.Identifier{s.schema, "schema_migrations"}.Sanitize()).Scan(&v)
+	err := m.c.QueryRow(ctx, "SELECT coalesce(max(version), 0) FROM "+pgx.Identifier{m.s.schema, "schema_migrations"}.Sanitize()).Scan(&v)
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) && (pe.Code == "42P01" || pe.Code == "3F000") { // no such table, no such schema
 		return 0, nil
 	}
-	return v, err
+	return v, m.s.connError(err)
 }
 
-// migrate brings the schema to the newest version. An up-to-date schema
-// costs one read. Otherwise it takes the migration lock (a session
-// advisory lock), reads the version again, and applies each missing step in
-// a transaction of its own, so that servers starting at once migrate once.
-func (s *Store) migrate(ctx context.Context, c *pgx.Conn) error {
-	ms, err := listMigrations()
-	if err != nil {
-		return err
+// Lock takes the migration lock: one for the whole database, so that
+// extensions are created once.
+func (m migrator) Lock(ctx context.Context, _, _ int) (func(), error) {
+	if _, err := m.c.Exec(ctx, "SELECT pg_advisory_lock($1)", migrationKey); err != nil {
+		return nil, m.s.connError(err)
 	}
-	latest := len(ms)
-	v, err := s.schemaVersion(ctx, c)
-	if err != nil {
-		return s.connError(err)
-	}
-	if v == latest {
-		return nil
-	}
-	if v > latest {
-		return s.newerError(v, latest)
-	}
-	if _, err := c.Exec(ctx, "SELECT pg_advisory_lock($1)", migrationKey); err != nil {
-		return s.connError(err)
-	}
-	defer func() {
-		if _, err := c.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", migrationKey); err != nil {
-			c.Close(context.WithoutCancel(ctx)) // the lock goes with the connection
+	return func() {
+		if _, err := m.c.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", migrationKey); err != nil {
+			m.c.Close(context.WithoutCancel(ctx)) // the lock goes with the connection
 		}
-	}()
-	if v, err = s.schemaVersion(ctx, c); err != nil {
-		return s.connError(err)
-	}
-	if v > latest {
-		return s.newerError(v, latest)
-	}
-	if v == 0 {
-		// A schema made beforehand (by an administrator) needs no right
-		// to create schemas.
-		var exists bool
-		if err := c.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)", s.schema).Scan(&exists); err != nil {
-			return s.connError(err)
-		}
-		if !exists {
-			if _, err := c.Exec(ctx, "CREATE SCHEMA "+pgx.Identifier{s.schema}.Sanitize()); err != nil {
-				return s.migrationError("the schema", err)
-			}
-		}
-		_, err := c.Exec(ctx, "CREATE TABLE IF NOT EXISTS "+pgx.Identifier{s.schema, "schema_migrations"}.Sanitize()+
-			` (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`)
-		if err != nil {
-			return s.migrationError("the schema", err)
-		}
-	}
-	for _, m := range ms[v:] {
-		text, err := migrations.ReadFile("migration/" + m.name)
-		if err != nil {
-			return fmt.Errorf("postgres: migration %s: %w", m.name, err)
-		}
-		err = pgx.BeginFunc(ctx, c, func(t pgx.Tx) error {
-			// search_path names the schema for the unqualified names of the
-			// migration, whatever the connection's setting.
-			if _, err := t.Exec(ctx, "SET LOCAL search_path TO "+pgx.Identifier{s.schema}.Sanitize()); err != nil {
-				return err
-			}
-			if _, err := t.Exec(ctx, string(text)); err != nil {
-				return err
-			}
-			_, err := t.Exec(ctx, "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", m.version, m.name)
+	}, nil
+}
+
+// Apply runs a step in a transaction of its own, which records it; the
+// first step first makes the schema and its table of steps.
+func (m migrator) Apply(ctx context.Context, step sqlstore.Migration, text string) error {
+	if step.Version == 1 {
+		if err := m.createSchema(ctx); err != nil {
 			return err
-		})
-		if err != nil {
-			return s.migrationError(m.name, err)
 		}
+	}
+	err := pgx.BeginFunc(ctx, m.c, func(t pgx.Tx) error {
+		// search_path names the schema for the unqualified names of the
+		// migration, whatever the connection's setting.
+		if _, err := t.Exec(ctx, "SET LOCAL search_path TO "+pgx.Identifier{m.s.schema}.Sanitize()); err != nil {
+			return err
+		}
+		if _, err := t.Exec(ctx, text); err != nil {
+			return err
+		}
+		_, err := t.Exec(ctx, "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", step.Version, step.Name)
+		return err
+	})
+	if err != nil {
+		return m.s.migrationError(step.Name, err)
 	}
 	return nil
 }
+
+// createSchema makes the schema, unless an administrator made it
+// beforehand (which needs no right to create schemas), and the table of
+// the steps applied.
+func (m migrator) createSchema(ctx context.Context) error {
+	var exists bool
+	if err := m.c.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)", m.s.schema).Scan(&exists); err != nil {
+		return m.s.connError(err)
+	}
+	if !exists {
+		if _, err := m.c.Exec(ctx, "CREATE SCHEMA "+pgx.Identifier{m.s.schema}.Sanitize()); err != nil {
+			return m.s.migrationError("the schema", err)
+		}
+	}
+	_, err := m.c.Exec(ctx, "CREATE TABLE IF NOT EXISTS "+pgx.Identifier{m.s.schema, "schema_migrations"}.Sanitize()+
+		` (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`)
+	if err != nil {
+		return m.s.migrationError("the schema", err)
+	}
+	return nil
+}
+
+// Done implements sqlstore.Migrator: each step recorded itself.
+func (migrator) Done(context.Context, int) error { return nil }
+
+// Newer implements sqlstore.Migrator.
+func (m migrator) Newer(v, latest int) error { return m.s.newerError(v, latest) }
 
 func (s *Store) migrationError(what string, err error) error {
 	if isConnError(err) {

@@ -192,7 +192,7 @@ func (x *tx) TryLock(ctx context.Context, uuid string) (bool, error) {
 	if err := x.Check(true); err != nil {
 		return false, err
 	}
-	if !storableText(uuid) {
+	if !traits.Storable(uuid) {
 		return false, nil
 	}
 	var ok bool
@@ -307,8 +307,8 @@ func (x *tx) Update(ctx context.Context, t *backlog.Task) error {
 	case !sameSet(oldDeps, t.Depends):
 		b.Queue("DELETE FROM task_deps WHERE task_tid = $1", tid)
 		if len(t.Depends) > 0 {
-			b.Queue(insertDepsSQL, x.s.backlog, tid, live, textList(t.Depends))
-			b.Queue(refsSQL, x.s.backlog, textList(t.Depends))
+			b.Queue(insertDepsSQL, x.s.backlog, tid, live, traits.List(t.Depends))
+			b.Queue(refsSQL, x.s.backlog, traits.List(t.Depends))
 		}
 	case live != wasLive && len(t.Depends) > 0:
 		b.Queue("UPDATE task_deps SET owner_live = $2 WHERE task_tid = $1", tid, live)
@@ -350,11 +350,11 @@ func sameSet(a, b []string) bool {
 // tasks it newly refers to, raise the id counter, add UDA types.
 func (x *tx) wrote(t *backlog.Task, oldDeps []string, oldParent string) {
 	for _, d := range t.Depends {
-		if !slices.Contains(oldDeps, d) && storableText(d) {
+		if !slices.Contains(oldDeps, d) && traits.Storable(d) {
 			x.touchTask(d)
 		}
 	}
-	if t.Parent != "" && t.Parent != oldParent && storableText(t.Parent) {
+	if t.Parent != "" && t.Parent != oldParent && traits.Storable(t.Parent) {
 		x.touchTask(t.Parent)
 	}
 	x.maxID = max(x.maxID, t.ID)
@@ -443,7 +443,7 @@ func (x *tx) Purge(ctx context.Context, uuid string) error {
 	if err := x.Check(true); err != nil {
 		return err
 	}
-	if !storableText(uuid) {
+	if !traits.Storable(uuid) {
 		return backlog.NotFoundf("no task with UUID %s", uuid)
 	}
 	x.ChangedGraph()

@@ -165,7 +165,8 @@ func TestSelectMatchesEvaluator(t *testing.T) {
 			nonEmpty++
 		}
 		q := store.Query{Filter: e, Now: now}
-		w := bind(compileWhere(e, now), 2)
+		w := compileWhere(e, now)
+		w.SQL = number(w.SQL, 2)
 		if w.Exact {
 			exact++
 		}

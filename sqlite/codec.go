@@ -1,8 +1,6 @@
 package sqlite
 
 import (
-	"encoding/json"
-	"fmt"
 	"strings"
 
 	backlog "github.com/agent-backlog/backlog"
@@ -31,7 +29,8 @@ var (
 
 // taskArgs are the values of writeColumns for t.
 func taskArgs(t *backlog.Task) ([]any, error) {
-	args, err := sqlstore.TaskArgs(dialect{}, t)
+	tr := dialect{}.Traits()
+	args, err := tr.TaskArgs(t)
 	if err != nil {
 		return nil, err
 	}
@@ -58,65 +57,4 @@ func rankBase(t *backlog.Task) float64 {
 		u += c.Age
 	}
 	return u
-}
-
-// jsonList reads a list column, a JSON array of strings or NULL, into the
-// slice it points to (sql.Scanner).
-type jsonList []string
-
-// Scan implements sql.Scanner.
-func (l *jsonList) Scan(src any) error {
-	var err error
-	switch v := src.(type) {
-	case nil:
-		*l = nil
-	case string:
-		*l, err = decodeList(v)
-	case []byte:
-		*l, err = decodeList(string(v))
-	default:
-		err = fmt.Errorf("a list column holds %T, not JSON text", src)
-	}
-	return err
-}
-
-// decodeList reads a JSON array of strings. Tags and UUIDs rarely need
-// escapes, so plain strings are cut out directly; anything else goes through
-// encoding/json.
-func decodeList(b string) ([]string, error) {
-	if len(b) == 0 {
-		return nil, nil
-	}
-	if len(b) < 2 || b[0] != '[' || b[len(b)-1] != ']' || strings.IndexByte(b, '\\') >= 0 {
-		return decodeListJSON(b)
-	}
-	n := strings.Count(b, ",") + 1
-	out := make([]string, 0, n)
-	rest := b[1 : len(b)-1]
-	for len(rest) > 0 {
-		if rest[0] != '"' {
-			return decodeListJSON(b)
-		}
-		end := strings.IndexByte(rest[1:], '"')
-		if end < 0 {
-			return decodeListJSON(b)
-		}
-		out = append(out, rest[1:1+end])
-		rest = rest[2+end:]
-		if len(rest) > 0 {
-			if rest[0] != ',' {
-				return decodeListJSON(b)
-			}
-			rest = rest[1:]
-		}
-	}
-	return out, nil
-}
-
-func decodeListJSON(b string) ([]string, error) {
-	var vs []string
-	if err := json.Unmarshal([]byte(b), &vs); err != nil {
-		return nil, err
-	}
-	return vs, nil
 }

@@ -2,32 +2,30 @@ package sqlite
 
 import (
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/agent-backlog/backlog/filter"
-	"github.com/agent-backlog/backlog/store/sqlcodec"
 	"github.com/agent-backlog/backlog/store/sqlstore"
 )
 
 // dialect is SQLite's: see sqlstore.Dialect for what each method answers.
 type dialect struct{}
 
-var _ sqlstore.Dialect = dialect{}
-
-// compileWhere translates a filter into SQLite's WHERE condition.
-func compileWhere(e filter.Expr, now time.Time) sqlstore.Where {
-	return sqlstore.Compile(dialect{}, e, now)
+// Traits implements sqlstore.Dialect: booleans are the integers 1 and 0; a
+// file holds one backlog; TEXT holds any bytes and compares bytewise; there
+// are no arrays, so a list is JSON text (and the rows of task_tags and
+// task_deps, which the store writes beside it); a negative LIMIT is none.
+func (dialect) Traits() sqlstore.Traits {
+	return sqlstore.Traits{Name: "sqlite", Title: "SQLite", True: "1", False: "0", NoLimit: -1,
+		Limits: sqlstore.Limits{
+			Height: 600,   // well inside SQLITE_MAX_EXPR_DEPTH
+			Args:   30000, // inside SQLITE_MAX_VARIABLE_NUMBER
+			Params: maxParams, Probes: maxCorrelated, Scans: maxScans,
+			Keys: 500, // a statement's IN list of source keys
+		}}
 }
 
-// The limits of a compiled filter (sqlstore.Limits).
 const (
-	// maxHeight keeps generated expressions well inside
-	// SQLITE_MAX_EXPR_DEPTH.
-	maxHeight = 600
-	// maxArgs keeps generated statements inside
-	// SQLITE_MAX_VARIABLE_NUMBER.
-	maxArgs = 30000
 	// maxParams bounds the placeholders a compiled filter holds outside IN
 	// lists. SQLite computes each such value once per statement, and looks
 	// for an equal one among those it already holds before keeping it, so
@@ -46,43 +44,6 @@ const (
 	// evaluator tests the elements of the tasks it is given far faster.
 	maxScans = 16
 )
-
-// Name implements sqlstore.Dialect.
-func (dialect) Name() string { return "sqlite" }
-
-// Bool implements sqlstore.Dialect: SQLite's truth values are the
-// integers 1 and 0, and its flag columns hold them.
-func (dialect) Bool(b bool) string {
-	if b {
-		return "1"
-	}
-	return "0"
-}
-
-// Limits implements sqlstore.Dialect. Subqueries in general are cheap in
-// SQLite: only the kinds above are bounded.
-func (dialect) Limits() sqlstore.Limits {
-	return sqlstore.Limits{Height: maxHeight, Args: maxArgs, Params: maxParams, Probes: maxCorrelated, Scans: maxScans, List: 500}
-}
-
-// Param implements sqlstore.Dialect: SQLite's values carry their own type.
-func (dialect) Param(string) string { return "?" }
-
-// Storable implements sqlstore.Dialect: SQLite's TEXT takes any bytes.
-func (dialect) Storable(string) bool { return true }
-
-// Successor implements sqlstore.Dialect: SQLite compares TEXT bytewise,
-// whatever the bytes, so the successor is a byte increment.
-func (dialect) Successor(p string) (string, bool) {
-	b := []byte(p)
-	for i := len(b) - 1; i >= 0; i-- {
-		if b[i] < 0xFF {
-			b[i]++
-			return string(b[:i+1]), true
-		}
-	}
-	return "", false
-}
 
 // OneOf implements sqlstore.Dialect with an IN list, which SQLite reads
 // into one lookup table.
@@ -193,43 +154,6 @@ func (dialect) UDA(name string, test sqlstore.UDATest) sqlstore.Frag {
 	}
 	return sqlstore.Sqlf("(CASE json_type(t.extra, ?) WHEN 'text' THEN json_extract(t.extra, ?) ELSE '' END)", path, path)
 }
-
-// CompareID implements sqlstore.Dialect: SQLite compares an integer with a
-// real as numbers.
-func (dialect) CompareID(op string, v float64) sqlstore.Frag {
-	return sqlstore.Sqlf("t.id "+op+" ?", v)
-}
-
-// Namespace implements sqlstore.Dialect: a file holds one backlog.
-func (dialect) Namespace() (string, string) { return "", "" }
-
-// Limit implements sqlstore.Dialect: SQLite reads a negative LIMIT as none.
-func (dialect) Limit(limit int) any {
-	if limit <= 0 {
-		return -1
-	}
-	return limit
-}
-
-// Text implements sqlstore.Dialect: SQLite's TEXT keeps any bytes as given.
-func (dialect) Text(s string) string { return s }
-
-// CheckText implements sqlstore.Dialect: SQLite stores any text.
-func (dialect) CheckText(string, string) error { return nil }
-
-// List implements sqlstore.Dialect: SQLite has no arrays, so a list is
-// JSON text (and the rows of task_tags and task_deps, which the store
-// writes beside it).
-func (dialect) List(vs []string) any {
-	if len(vs) == 0 {
-		return nil
-	}
-	b, _ := sqlcodec.Marshal(vs) // a list of strings always encodes
-	return b
-}
-
-// ListDest implements sqlstore.Dialect.
-func (dialect) ListDest(p *[]string) any { return (*jsonList)(p) }
 
 // TagCountsSQL implements sqlstore.Dialect from the rows of task_tags.
 func (dialect) TagCountsSQL() string {

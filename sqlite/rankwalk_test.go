@@ -1085,7 +1085,7 @@ func TestRankMigrationBackfill(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(ms) < 4 || ms[3].name != "0004_rank.sql" {
+	if len(ms) < 4 || ms[3].Name != "0004_rank.sql" {
 		t.Fatalf("migrations %v: want 0004_rank.sql fourth", ms)
 	}
 	exec := func(q string, args ...any) {
@@ -1095,7 +1095,7 @@ func TestRankMigrationBackfill(t *testing.T) {
 		}
 	}
 	for _, m := range ms[:3] {
-		text, err := migrations.ReadFile("migration/" + m.name)
+		text, err := migrations.ReadFile("migration/" + m.Name)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -17,10 +17,8 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net/url"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -249,89 +247,65 @@ func (s *Store) Write(ctx context.Context, fn func(store.Tx) error) error {
 	return nil
 }
 
-// migration is one numbered schema step.
-type migration struct {
-	version int
-	name    string
-}
+// listMigrations reads the embedded schema steps.
+func listMigrations() ([]sqlstore.Migration, error) { return sqlstore.Migrations(migrations, "sqlite") }
 
-// listMigrations reads the embedded migration names: NNNN_what.sql,
-// numbered from 1 without gaps.
-func listMigrations() ([]migration, error) {
-	entries, err := fs.ReadDir(migrations, "migration")
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: migrations: %w", err)
-	}
-	var ms []migration
-	for _, e := range entries {
-		num, _, ok := strings.Cut(e.Name(), "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil || v <= 0 {
-			return nil, fmt.Errorf("sqlite: migration %s is not named NNNN_name.sql", e.Name())
-		}
-		ms = append(ms, migration{version: v, name: e.Name()})
-	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
-	for i, m := range ms {
-		if m.version != i+1 {
-			return nil, fmt.Errorf("sqlite: migration %s is out of sequence: expected number %d", m.name, i+1)
-		}
-	}
-	return ms, nil
-}
-
-// migrate brings the schema to the newest version. The version lives in
-// PRAGMA user_version; an up-to-date database costs one read of it. Steps
-// run in one write transaction, which re-reads the version once it holds
-// the lock, so that processes opening a new file at once migrate it once.
+// migrate brings the schema to the newest version (sqlstore.Migrate). The
+// version lives in PRAGMA user_version; the steps run in one write
+// transaction, which holds the lock.
 func (s *Store) migrate(ctx context.Context) error {
-	ms, err := listMigrations()
-	if err != nil {
-		return err
-	}
-	latest := len(ms)
+	return sqlstore.Migrate(ctx, &migrator{s: s}, migrations, "sqlite")
+}
+
+// migrator is the SQLite store's sqlstore.Migrator.
+type migrator struct {
+	s  *Store
+	tx *sql.Tx // the write transaction, once locked
+}
+
+func (m *migrator) Version(ctx context.Context) (int, error) {
 	var v int
-	if err := s.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
-		return fmt.Errorf("sqlite: open %s: %w", s.path, err)
+	if m.tx == nil {
+		if err := m.s.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+			return 0, fmt.Errorf("sqlite: open %s: %w", m.s.path, err)
+		}
+	} else if err := m.tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+		return 0, fmt.Errorf("sqlite: migrate %s: %w", m.s.path, err)
 	}
-	if v == latest {
-		return nil
+	return v, nil
+}
+
+func (m *migrator) Lock(ctx context.Context, from, to int) (func(), error) {
+	if m.s.access.readOnly != "" {
+		return nil, backlog.Environmentf(nil, "%s, and this backlog binary must first bring its schema from version %d to %d: open it once where it can be written",
+			m.s.access.readOnly, from, to)
 	}
-	if v > latest {
-		return newerError(s.path, v, latest)
-	}
-	if s.access.readOnly != "" {
-		return backlog.Environmentf(nil, "%s, and this backlog binary must first bring its schema from version %d to %d: open it once where it can be written",
-			s.access.readOnly, v, latest)
-	}
-	sqlTx, err := s.db.BeginTx(ctx, nil)
+	tx, err := m.s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("sqlite: migrate %s: %w", s.path, err)
+		return nil, fmt.Errorf("sqlite: migrate %s: %w", m.s.path, err)
 	}
-	defer sqlTx.Rollback()
-	if err := sqlTx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
-		return fmt.Errorf("sqlite: migrate %s: %w", s.path, err)
-	}
-	if v > latest {
-		return newerError(s.path, v, latest)
-	}
-	for _, m := range ms[v:] {
-		text, err := migrations.ReadFile("migration/" + m.name)
-		if err != nil {
-			return fmt.Errorf("sqlite: migration %s: %w", m.name, err)
-		}
-		if _, err := sqlTx.ExecContext(ctx, string(text)); err != nil {
-			return fmt.Errorf("sqlite: migrate %s with %s: %w", s.path, m.name, err)
-		}
-	}
-	if _, err := sqlTx.ExecContext(ctx, "PRAGMA user_version = "+strconv.Itoa(latest)); err != nil {
-		return fmt.Errorf("sqlite: migrate %s: %w", s.path, err)
-	}
-	if err := sqlTx.Commit(); err != nil {
-		return fmt.Errorf("sqlite: migrate %s: %w", s.path, err)
+	m.tx = tx
+	return func() { tx.Rollback() }, nil // a no-op after Done's commit
+}
+
+func (m *migrator) Apply(ctx context.Context, step sqlstore.Migration, text string) error {
+	if _, err := m.tx.ExecContext(ctx, text); err != nil {
+		return fmt.Errorf("sqlite: migrate %s with %s: %w", m.s.path, step.Name, err)
 	}
 	return nil
 }
+
+func (m *migrator) Done(ctx context.Context, latest int) error {
+	if _, err := m.tx.ExecContext(ctx, "PRAGMA user_version = "+strconv.Itoa(latest)); err != nil {
+		return fmt.Errorf("sqlite: migrate %s: %w", m.s.path, err)
+	}
+	if err := m.tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: migrate %s: %w", m.s.path, err)
+	}
+	return nil
+}
+
+func (m *migrator) Newer(v, latest int) error { return newerError(m.s.path, v, latest) }
 
 func newerError(path string, v, latest int) error {
 	return fmt.Errorf("the backlog database %s has schema version %d, newer than the %d this backlog binary knows: upgrade backlog to use it", path, v, latest)

@@ -23,7 +23,7 @@ func (x *Tx) Archive(ctx context.Context, uuid, segment string) error {
 	if err != nil {
 		return err
 	}
-	if !x.d.Storable(segment) {
+	if !x.tr.Storable(segment) {
 		return backlog.Invalidf("archive segment %q is not valid text", segment)
 	}
 	image, err := sqlcodec.TaskImage(t)
@@ -32,10 +32,10 @@ func (x *Tx) Archive(ctx context.Context, uuid, segment string) error {
 	}
 	var key any
 	if t.Source != nil {
-		key = x.d.Text(t.Source.Key())
+		key = x.tr.Text(t.Source.Key())
 	}
 	if _, err := x.Conn.Exec(ctx, x.sql.archive, uuid, t.ID, segment, string(image), uuid, key); err != nil {
-		return x.Errorf("archive task %s: %w", uuid, err)
+		return x.errorf("archive task %s: %w", uuid, err)
 	}
 	return x.Self.Purge(ctx, uuid)
 }
@@ -45,7 +45,7 @@ func (x *Tx) Unarchive(ctx context.Context, uuid string) (*backlog.Task, error) 
 	if err := x.Check(true); err != nil {
 		return nil, err
 	}
-	if !x.d.Storable(uuid) {
+	if !x.tr.Storable(uuid) {
 		return nil, backlog.NotFoundf("no archived task with UUID %s", uuid)
 	}
 	var image string
@@ -55,11 +55,11 @@ func (x *Tx) Unarchive(ctx context.Context, uuid string) (*backlog.Task, error) 
 	case errors.Is(err, sql.ErrNoRows):
 		return nil, backlog.NotFoundf("no archived task with UUID %s", uuid)
 	case err != nil:
-		return nil, x.Errorf("restore task %s: %w", uuid, err)
+		return nil, x.errorf("restore task %s: %w", uuid, err)
 	}
 	t := new(backlog.Task)
 	if err := t.UnmarshalJSON([]byte(image)); err != nil {
-		return nil, x.Errorf("restore task %s: %w", uuid, err)
+		return nil, x.errorf("restore task %s: %w", uuid, err)
 	}
 	if err := x.Self.Insert(ctx, t); err != nil {
 		return nil, err
@@ -77,7 +77,7 @@ func (x *Tx) ArchivedDoc(ctx context.Context, uuid string) (string, error) {
 	if err := x.Check(false); err != nil {
 		return "", err
 	}
-	if !x.d.Storable(uuid) {
+	if !x.tr.Storable(uuid) {
 		return "", backlog.NotFoundf("no archived task with UUID %s", uuid)
 	}
 	var doc sql.NullString
@@ -86,7 +86,7 @@ func (x *Tx) ArchivedDoc(ctx context.Context, uuid string) (string, error) {
 	case errors.Is(err, sql.ErrNoRows):
 		return "", backlog.NotFoundf("no archived task with UUID %s", uuid)
 	case err != nil:
-		return "", x.Errorf("archived doc of %s: %w", uuid, err)
+		return "", x.errorf("archived doc of %s: %w", uuid, err)
 	case !doc.Valid:
 		return "", backlog.NotFoundf("archived task %s has no doc", uuid)
 	}
@@ -100,14 +100,14 @@ func (x *Tx) Segments(ctx context.Context) ([]store.NameCount, error) {
 	}
 	out, err := x.nameCounts(ctx, x.sql.segments)
 	if err != nil {
-		return nil, x.Errorf("archive segments: %w", err)
+		return nil, x.errorf("archive segments: %w", err)
 	}
 	return out, nil
 }
 
 // ArchivedTasks implements store.Tx.
 func (x *Tx) ArchivedTasks(ctx context.Context, segment string) ([]*backlog.Task, error) {
-	if !x.d.Storable(segment) {
+	if !x.tr.Storable(segment) {
 		return nil, x.Check(false)
 	}
 	return x.archived(ctx, x.sql.archivedBySegment, segment)
@@ -116,13 +116,13 @@ func (x *Tx) ArchivedTasks(ctx context.Context, segment string) ([]*backlog.Task
 // FindArchived implements store.Tx.
 func (x *Tx) FindArchived(ctx context.Context, id int64, prefix string, limit int) ([]*backlog.Task, error) {
 	if id > 0 {
-		return x.archived(ctx, x.sql.archivedByID, id, x.d.Limit(limit))
+		return x.archived(ctx, x.sql.archivedByID, id, x.tr.Limit(limit))
 	}
-	if !x.d.Storable(prefix) {
+	if !x.tr.Storable(prefix) {
 		return nil, x.Check(false)
 	}
 	w := PrefixOf(x.d, "uuid", prefix)
-	return x.archived(ctx, x.sql.selectArchived+w.SQL+" ORDER BY id, uuid LIMIT ?", append(w.Args, x.d.Limit(limit))...)
+	return x.archived(ctx, x.sql.selectArchived+w.SQL+" ORDER BY id, uuid LIMIT ?", append(w.Args, x.tr.Limit(limit))...)
 }
 
 // archived reads archived tasks from rows of their image and segment.
@@ -132,7 +132,7 @@ func (x *Tx) archived(ctx context.Context, q string, args ...any) ([]*backlog.Ta
 	}
 	rows, err := x.Conn.Query(ctx, q, args...)
 	if err != nil {
-		return nil, x.Errorf("archived tasks: %w", err)
+		return nil, x.errorf("archived tasks: %w", err)
 	}
 	out, err := collect(rows, func(r Rows) (*backlog.Task, error) {
 		var image, segment string
@@ -147,7 +147,7 @@ func (x *Tx) archived(ctx context.Context, q string, args ...any) ([]*backlog.Ta
 		return t, nil
 	})
 	if err != nil {
-		return nil, x.Errorf("archived tasks: %w", err)
+		return nil, x.errorf("archived tasks: %w", err)
 	}
 	return out, nil
 }

@@ -63,6 +63,92 @@ func (d *unixDate) Scan(src any) error {
 	return nil
 }
 
+// List is a list column's value for vs (see Traits.Arrays): NULL when
+// empty.
+func (tr *Traits) List(vs []string) any {
+	switch {
+	case len(vs) == 0:
+		return nil
+	case tr.Arrays:
+		out := make([]string, len(vs))
+		for i, v := range vs {
+			out[i] = tr.Text(v)
+		}
+		return out
+	}
+	b, _ := sqlcodec.Marshal(vs) // a list of strings always encodes
+	return b
+}
+
+// listDest is the Scan destination that reads a list column into p: a
+// driver reads an array itself.
+func (tr *Traits) listDest(p *[]string) any {
+	if tr.Arrays {
+		return p
+	}
+	return (*jsonList)(p)
+}
+
+// jsonList reads a list column, a JSON array of strings or NULL, into the
+// slice it points to (sql.Scanner).
+type jsonList []string
+
+// Scan implements sql.Scanner.
+func (l *jsonList) Scan(src any) error {
+	var err error
+	switch v := src.(type) {
+	case nil:
+		*l = nil
+	case string:
+		*l, err = decodeList(v)
+	case []byte:
+		*l, err = decodeList(string(v))
+	default:
+		err = fmt.Errorf("a list column holds %T, not JSON text", src)
+	}
+	return err
+}
+
+// decodeList reads a JSON array of strings. Tags and UUIDs rarely need
+// escapes, so plain strings are cut out directly; anything else goes through
+// encoding/json.
+func decodeList(b string) ([]string, error) {
+	if len(b) == 0 {
+		return nil, nil
+	}
+	if len(b) < 2 || b[0] != '[' || b[len(b)-1] != ']' || strings.IndexByte(b, '\\') >= 0 {
+		return decodeListJSON(b)
+	}
+	out := make([]string, 0, strings.Count(b, ",")+1)
+	rest := b[1 : len(b)-1]
+	for len(rest) > 0 {
+		if rest[0] != '"' {
+			return decodeListJSON(b)
+		}
+		end := strings.IndexByte(rest[1:], '"')
+		if end < 0 {
+			return decodeListJSON(b)
+		}
+		out = append(out, rest[1:1+end])
+		rest = rest[2+end:]
+		if len(rest) > 0 {
+			if rest[0] != ',' {
+				return decodeListJSON(b)
+			}
+			rest = rest[1:]
+		}
+	}
+	return out, nil
+}
+
+func decodeListJSON(b string) ([]string, error) {
+	var vs []string
+	if err := json.Unmarshal([]byte(b), &vs); err != nil {
+		return nil, err
+	}
+	return vs, nil
+}
+
 // annotationJSON is how an annotation is kept in the annotations column.
 type annotationJSON struct {
 	Entry       int64  `json:"entry"`
@@ -71,12 +157,12 @@ type annotationJSON struct {
 
 // searchText is what text search looks at: the folded description and
 // annotations, one per line (neither may hold a newline).
-func searchText(d Dialect, t *backlog.Task) string {
+func searchText(tr *Traits, t *backlog.Task) string {
 	if len(t.Annotations) == 0 {
-		return filter.Fold(d.Text(t.Description))
+		return filter.Fold(tr.Text(t.Description))
 	}
 	var b strings.Builder
-	b.WriteString(filter.Fold(d.Text(t.Description)))
+	b.WriteString(filter.Fold(tr.Text(t.Description)))
 	for _, a := range t.Annotations {
 		b.WriteByte('\n')
 		b.WriteString(filter.Fold(sqlcodec.ValidText(a.Description)))
@@ -85,7 +171,7 @@ func searchText(d Dialect, t *backlog.Task) string {
 }
 
 // TaskArgs are the values of WriteColumns for t.
-func TaskArgs(d Dialect, t *backlog.Task) ([]any, error) {
+func (tr *Traits) TaskArgs(t *backlog.Task) ([]any, error) {
 	var anns any
 	if len(t.Annotations) > 0 {
 		as := make([]annotationJSON, len(t.Annotations))
@@ -113,16 +199,16 @@ func TaskArgs(d Dialect, t *backlog.Task) ([]any, error) {
 		if err != nil {
 			return nil, err
 		}
-		src, srcType, srcKey = d.Text(b), d.Text(t.Source.Type), d.Text(t.Source.Key())
+		src, srcType, srcKey = tr.Text(b), tr.Text(t.Source.Type), tr.Text(t.Source.Key())
 	}
 	return []any{
-		t.ID, d.Text(t.UUID), d.Text(t.Description), d.Text(string(t.Status)), d.Text(t.Project),
-		d.Text(string(t.Priority)), d.List(t.Tags),
+		t.ID, tr.Text(t.UUID), tr.Text(t.Description), tr.Text(string(t.Status)), tr.Text(t.Project),
+		tr.Text(string(t.Priority)), tr.List(t.Tags),
 		DateArg(t.Due), DateArg(t.Scheduled), DateArg(t.Wait), DateArg(t.Until),
-		d.Text(t.Recur), d.Text(t.Parent), d.Text(t.Mask), d.List(t.Depends),
-		d.Text(t.Agent), anns, t.HasDoc, DateArg(t.Entry), DateArg(t.Modified), DateArg(t.Start), DateArg(t.End), extra,
+		tr.Text(t.Recur), tr.Text(t.Parent), tr.Text(t.Mask), tr.List(t.Depends),
+		tr.Text(t.Agent), anns, t.HasDoc, DateArg(t.Entry), DateArg(t.Modified), DateArg(t.Start), DateArg(t.End), extra,
 		int64(t.Lease / time.Second), DateArg(t.LeaseUntil), src, srcType, srcKey,
-		searchText(d, t),
+		searchText(tr, t),
 	}, nil
 }
 
@@ -134,9 +220,9 @@ func (s *Statements) scanTask(sc Row) (*backlog.Task, error) {
 		anns, extra, source []byte
 		lease               int64
 	)
-	err := sc.Scan(&t.ID, &t.UUID, &t.Description, &status, &t.Project, &priority, s.d.ListDest(&t.Tags),
+	err := sc.Scan(&t.ID, &t.UUID, &t.Description, &status, &t.Project, &priority, s.tr.listDest(&t.Tags),
 		(*unixDate)(&t.Due), (*unixDate)(&t.Scheduled), (*unixDate)(&t.Wait), (*unixDate)(&t.Until),
-		&t.Recur, &t.Parent, &t.Mask, s.d.ListDest(&t.Depends),
+		&t.Recur, &t.Parent, &t.Mask, s.tr.listDest(&t.Depends),
 		&t.Agent, &anns, &t.HasDoc, (*unixDate)(&t.Entry), (*unixDate)(&t.Modified), (*unixDate)(&t.Start), (*unixDate)(&t.End), &extra,
 		&lease, (*unixDate)(&t.LeaseUntil), &source)
 	if err != nil {

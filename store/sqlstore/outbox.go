@@ -19,12 +19,12 @@ func (x *Tx) SourceTasks(ctx context.Context, keys []string) (map[string]string,
 	}
 	valid := make([]string, 0, len(keys))
 	for _, k := range keys {
-		if x.d.Storable(k) {
+		if x.tr.Storable(k) {
 			valid = append(valid, k)
 		}
 	}
 	out := make(map[string]string)
-	per := x.d.Limits().List
+	per := x.tr.Keys
 	for len(valid) > 0 {
 		n := len(valid)
 		if per > 0 {
@@ -35,7 +35,7 @@ func (x *Tx) SourceTasks(ctx context.Context, keys []string) (map[string]string,
 		q := fmt.Sprintf(x.sql.sourceKeys, "tasks") + in.sql + " UNION ALL " + fmt.Sprintf(x.sql.sourceKeys, "archive") + in.sql
 		rows, err := x.Conn.Query(ctx, q, append(in.args, in.args...)...)
 		if err != nil {
-			return nil, x.Errorf("look up imported issues: %w", err)
+			return nil, x.errorf("look up imported issues: %w", err)
 		}
 		_, err = collect(rows, func(r Rows) (struct{}, error) {
 			var k, u string
@@ -44,7 +44,7 @@ func (x *Tx) SourceTasks(ctx context.Context, keys []string) (map[string]string,
 			return struct{}{}, err
 		})
 		if err != nil {
-			return nil, x.Errorf("look up imported issues: %w", err)
+			return nil, x.errorf("look up imported issues: %w", err)
 		}
 	}
 	return out, nil
@@ -60,10 +60,10 @@ func (x *Tx) Enqueue(ctx context.Context, items []*store.OutboxItem) error {
 		if err != nil {
 			return err
 		}
-		err = x.Conn.QueryRow(ctx, x.sql.enqueue, it.TaskUUID, x.d.Text(src), x.d.Text(it.Source.Key()), x.d.Text(it.Event),
-			it.At.Unix(), x.d.Text(it.Agent), it.Attempts, unixOrZero(it.NextAt), x.d.Text(it.LastError)).Scan(&it.Seq)
+		err = x.Conn.QueryRow(ctx, x.sql.enqueue, it.TaskUUID, x.tr.Text(src), x.tr.Text(it.Source.Key()), x.tr.Text(it.Event),
+			it.At.Unix(), x.tr.Text(it.Agent), it.Attempts, unixOrZero(it.NextAt), x.tr.Text(it.LastError)).Scan(&it.Seq)
 		if err != nil {
-			return x.Errorf("record an upstream change owed: %w", err)
+			return x.errorf("record an upstream change owed: %w", err)
 		}
 	}
 	return nil
@@ -81,9 +81,9 @@ func (x *Tx) Owed(ctx context.Context, limit int) ([]*store.OutboxItem, error) {
 	if err := x.Check(false); err != nil {
 		return nil, err
 	}
-	rows, err := x.Conn.Query(ctx, x.sql.owed, x.d.Limit(limit))
+	rows, err := x.Conn.Query(ctx, x.sql.owed, x.tr.Limit(limit))
 	if err != nil {
-		return nil, x.Errorf("read the outbox: %w", err)
+		return nil, x.errorf("read the outbox: %w", err)
 	}
 	out, err := collect(rows, func(r Rows) (*store.OutboxItem, error) {
 		var (
@@ -104,7 +104,7 @@ func (x *Tx) Owed(ctx context.Context, limit int) ([]*store.OutboxItem, error) {
 		return &it, nil
 	})
 	if err != nil {
-		return nil, x.Errorf("read the outbox: %w", err)
+		return nil, x.errorf("read the outbox: %w", err)
 	}
 	return out, nil
 }
@@ -115,7 +115,7 @@ func (x *Tx) Settle(ctx context.Context, seq int64) error {
 		return err
 	}
 	if _, err := x.Conn.Exec(ctx, x.sql.settle, seq); err != nil {
-		return x.Errorf("settle upstream change %d: %w", seq, err)
+		return x.errorf("settle upstream change %d: %w", seq, err)
 	}
 	return nil
 }
@@ -125,8 +125,8 @@ func (x *Tx) Defer(ctx context.Context, seq int64, attempts int, next time.Time,
 	if err := x.Check(true); err != nil {
 		return err
 	}
-	if _, err := x.Conn.Exec(ctx, x.sql.deferItem, attempts, unixOrZero(next), x.d.Text(lastError), seq); err != nil {
-		return x.Errorf("defer upstream change %d: %w", seq, err)
+	if _, err := x.Conn.Exec(ctx, x.sql.deferItem, attempts, unixOrZero(next), x.tr.Text(lastError), seq); err != nil {
+		return x.errorf("defer upstream change %d: %w", seq, err)
 	}
 	return nil
 }
@@ -137,12 +137,12 @@ func (x *Tx) Meta(ctx context.Context, key string) (string, error) {
 		return "", err
 	}
 	var v string
-	err := x.Conn.QueryRow(ctx, x.sql.meta, x.d.Text(key)).Scan(&v)
+	err := x.Conn.QueryRow(ctx, x.sql.meta, x.tr.Text(key)).Scan(&v)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return "", nil
 	case err != nil:
-		return "", x.Errorf("read setting %q: %w", key, err)
+		return "", x.errorf("read setting %q: %w", key, err)
 	}
 	return v, nil
 }
@@ -154,12 +154,12 @@ func (x *Tx) SetMeta(ctx context.Context, key, value string) error {
 	}
 	var err error
 	if value == "" {
-		_, err = x.Conn.Exec(ctx, x.sql.deleteMeta, x.d.Text(key))
+		_, err = x.Conn.Exec(ctx, x.sql.deleteMeta, x.tr.Text(key))
 	} else {
-		_, err = x.Conn.Exec(ctx, x.sql.setMeta, x.d.Text(key), x.d.Text(value))
+		_, err = x.Conn.Exec(ctx, x.sql.setMeta, x.tr.Text(key), x.tr.Text(value))
 	}
 	if err != nil {
-		return x.Errorf("write setting %q: %w", key, err)
+		return x.errorf("write setting %q: %w", key, err)
 	}
 	return nil
 }

@@ -9,7 +9,8 @@ const EntryColumns = "seq, at, agent, command, summary, undoes, undone_by, chang
 // database holds many backlogs (Dialect.Namespace), every statement names
 // the store's backlog.
 type Statements struct {
-	d Dialect
+	d  Dialect
+	tr Traits
 	// Prefixes of statements that end with a compiled condition.
 	selectTasks, countTasks, selectArchived, sourceKeys string
 	// Whole statements, with ? placeholders.
@@ -21,7 +22,8 @@ type Statements struct {
 
 // NewStatements writes the statements in the dialect.
 func NewStatements(d Dialect) *Statements {
-	col, val := d.Namespace()
+	tr := d.Traits()
+	col, val := tr.Namespace, "$1"
 	// in scopes a WHERE to the backlog (alias names the table); only is a
 	// WHERE that selects the backlog alone; cols and vals begin a row.
 	in := func(alias string) string { return "" }
@@ -35,10 +37,11 @@ func NewStatements(d Dialect) *Statements {
 		}
 		only, cols, vals = " WHERE "+col+" = "+val, col+", ", val+", "
 	}
-	f := d.Bool(false)
+	f := tr.False
 	const archived = "SELECT task, segment FROM archive WHERE "
 	return &Statements{
 		d:              d,
+		tr:             tr,
 		selectTasks:    "SELECT " + TaskColumns + " FROM tasks t WHERE " + in("t"),
 		countTasks:     "SELECT count(*) FROM tasks t WHERE " + in("t"),
 		selectArchived: archived + in(""),

@@ -56,6 +56,7 @@ type Tx struct {
 	Self  store.Tx
 	sql   *Statements
 	d     Dialect
+	tr    *Traits
 	write bool // inside Store.Write
 	done  bool // fn has returned: the transaction is over
 	graph backlog.Graph
@@ -71,31 +72,28 @@ type Tx struct {
 // NewTx begins the shared part of a transaction over c; write is whether
 // it is one of Store.Write.
 func (s *Statements) NewTx(c Conn, self store.Tx, write bool) *Tx {
-	return &Tx{Conn: c, Self: self, sql: s, d: s.d, write: write}
+	return &Tx{Conn: c, Self: self, sql: s, d: s.d, tr: &s.tr, write: write}
 }
 
 // End marks the transaction over: the function given to Read or Write has
 // returned, and every later call fails.
 func (x *Tx) End() { x.done = true }
 
-// Write reports whether this is a transaction of Store.Write.
-func (x *Tx) Write() bool { return x.write }
-
 // Check fails a call that comes after the transaction, a change inside a
 // read, and any call after the database aborted the transaction.
 func (x *Tx) Check(write bool) error {
 	switch {
 	case x.done:
-		return fmt.Errorf("%s: the transaction is over: use the Tx only inside the function given to Read or Write", x.d.Name())
+		return fmt.Errorf("%s: the transaction is over: use the Tx only inside the function given to Read or Write", x.tr.Name)
 	case write && !x.write:
-		return fmt.Errorf("%s: a change was attempted inside Store.Read; changes belong in Store.Write", x.d.Name())
+		return fmt.Errorf("%s: a change was attempted inside Store.Read; changes belong in Store.Write", x.tr.Name)
 	}
 	return x.Conn.Failed()
 }
 
-// Errorf wraps a failure of the database in the store's words.
-func (x *Tx) Errorf(format string, args ...any) error {
-	return fmt.Errorf(x.d.Name()+": "+format, args...)
+// errorf wraps a failure of the database in the store's words.
+func (x *Tx) errorf(format string, args ...any) error {
+	return fmt.Errorf(x.tr.Name+": "+format, args...)
 }
 
 // ChangedGraph forgets the dependency graph Graph read: a write changed a
@@ -138,7 +136,7 @@ func (x *Tx) Task(ctx context.Context, id int64) (*backlog.Task, error) {
 	case errors.Is(err, sql.ErrNoRows):
 		return nil, backlog.NotFoundf("no task with id %d", id)
 	case err != nil:
-		return nil, x.Errorf("load task %d: %w", id, err)
+		return nil, x.errorf("load task %d: %w", id, err)
 	}
 	return t, nil
 }
@@ -148,7 +146,7 @@ func (x *Tx) TaskByUUID(ctx context.Context, uuid string) (*backlog.Task, error)
 	if err := x.Check(false); err != nil {
 		return nil, err
 	}
-	if !x.d.Storable(uuid) {
+	if !x.tr.Storable(uuid) {
 		return nil, backlog.NotFoundf("no task with UUID %s", uuid)
 	}
 	t, err := x.sql.scanTask(x.Conn.QueryRow(ctx, x.sql.taskByUUID, uuid))
@@ -156,7 +154,7 @@ func (x *Tx) TaskByUUID(ctx context.Context, uuid string) (*backlog.Task, error)
 	case errors.Is(err, sql.ErrNoRows):
 		return nil, backlog.NotFoundf("no task with UUID %s", uuid)
 	case err != nil:
-		return nil, x.Errorf("load task %s: %w", uuid, err)
+		return nil, x.errorf("load task %s: %w", uuid, err)
 	}
 	return t, nil
 }
@@ -166,14 +164,14 @@ func (x *Tx) TasksByUUIDPrefix(ctx context.Context, prefix string, limit int) ([
 	if err := x.Check(false); err != nil {
 		return nil, err
 	}
-	if !x.d.Storable(prefix) {
+	if !x.tr.Storable(prefix) {
 		return nil, nil
 	}
 	w := PrefixOf(x.d, "t.uuid", prefix)
 	ts, err := x.QueryTasks(ctx, x.sql.selectTasks+w.SQL+" ORDER BY t.id, t.uuid LIMIT ?",
-		append(w.Args, x.d.Limit(limit))...)
+		append(w.Args, x.tr.Limit(limit))...)
 	if err != nil {
-		return nil, x.Errorf("tasks with UUID prefix %q: %w", prefix, err)
+		return nil, x.errorf("tasks with UUID prefix %q: %w", prefix, err)
 	}
 	return ts, nil
 }
@@ -195,7 +193,7 @@ func (x *Tx) Select(ctx context.Context, q store.Query) ([]*backlog.Task, error)
 		ts, err = x.QueryTasks(ctx, x.sql.selectTasks+w.SQL, w.Args...)
 	}
 	if err != nil {
-		return nil, x.Errorf("select tasks (%s): %w", filterText(q.Filter), err)
+		return nil, x.errorf("select tasks (%s): %w", filterText(q.Filter), err)
 	}
 	if q.Filter != nil {
 		env := filter.Env{Now: q.Now}
@@ -239,7 +237,7 @@ func (x *Tx) Count(ctx context.Context, q store.Query) (int, error) {
 	}
 	var n int
 	if err := x.Conn.QueryRow(ctx, x.sql.countTasks+w.SQL, w.Args...).Scan(&n); err != nil {
-		return 0, x.Errorf("count tasks (%s): %w", filterText(q.Filter), err)
+		return 0, x.errorf("count tasks (%s): %w", filterText(q.Filter), err)
 	}
 	return n, nil
 }
@@ -260,7 +258,7 @@ func (x *Tx) Tally(ctx context.Context, q store.Query, by store.TallyKey, ids in
 	}
 	out, err := x.Tallied(ctx, w, q, by, ids)
 	if err != nil {
-		return nil, x.Errorf("tally tasks (%s): %w", filterText(q.Filter), err)
+		return nil, x.errorf("tally tasks (%s): %w", filterText(q.Filter), err)
 	}
 	store.SortTallies(out)
 	return out, nil
@@ -288,7 +286,7 @@ func (x *Tx) Graph(ctx context.Context) (backlog.Graph, error) {
 	var latest int64
 	rows, err := x.Conn.Query(ctx, x.sql.graph)
 	if err != nil {
-		return nil, x.Errorf("dependency graph: %w", err)
+		return nil, x.errorf("dependency graph: %w", err)
 	}
 	_, err = collect(rows, func(r Rows) (struct{}, error) {
 		var uuid sql.NullString
@@ -313,7 +311,7 @@ func (x *Tx) Graph(ctx context.Context) (backlog.Graph, error) {
 		return struct{}{}, nil
 	})
 	if err != nil {
-		return nil, x.Errorf("dependency graph: %w", err)
+		return nil, x.errorf("dependency graph: %w", err)
 	}
 	x.graph = backlog.NewGraph(live, blocking, ids, latest)
 	return x.graph, nil
@@ -324,7 +322,7 @@ func (x *Tx) Graph(ctx context.Context) (backlog.Graph, error) {
 func (x *Tx) UDATypes(ctx context.Context) (map[string]int, error) {
 	rows, err := x.Conn.Query(ctx, x.sql.udas)
 	if err != nil {
-		return nil, x.Errorf("user-defined attributes: %w", err)
+		return nil, x.errorf("user-defined attributes: %w", err)
 	}
 	out := map[string]int{}
 	_, err = collect(rows, func(r Rows) (struct{}, error) {
@@ -335,7 +333,7 @@ func (x *Tx) UDATypes(ctx context.Context) (map[string]int, error) {
 		return struct{}{}, err
 	})
 	if err != nil {
-		return nil, x.Errorf("user-defined attributes: %w", err)
+		return nil, x.errorf("user-defined attributes: %w", err)
 	}
 	return out, nil
 }
@@ -368,11 +366,11 @@ func (x *Tx) Names(ctx context.Context, kind store.NameKind) ([]store.NameCount,
 	case store.Tags:
 		what, query = "tags", x.sql.tags
 	default:
-		return nil, x.Errorf("unknown kind of name %d", kind)
+		return nil, x.errorf("unknown kind of name %d", kind)
 	}
 	out, err := x.nameCounts(ctx, query)
 	if err != nil {
-		return nil, x.Errorf("count %s: %w", what, err)
+		return nil, x.errorf("count %s: %w", what, err)
 	}
 	return out, nil
 }
@@ -399,12 +397,12 @@ func (x *Tx) Dependents(ctx context.Context, uuid string) ([]*backlog.Task, erro
 	if err := x.Check(false); err != nil {
 		return nil, err
 	}
-	if !x.d.Storable(uuid) {
+	if !x.tr.Storable(uuid) {
 		return nil, nil
 	}
 	ts, err := x.QueryTasks(ctx, x.sql.dependents, uuid)
 	if err != nil {
-		return nil, x.Errorf("tasks depending on %s: %w", uuid, err)
+		return nil, x.errorf("tasks depending on %s: %w", uuid, err)
 	}
 	return ts, nil
 }
@@ -414,7 +412,7 @@ func (x *Tx) Doc(ctx context.Context, uuid string) (string, error) {
 	if err := x.Check(false); err != nil {
 		return "", err
 	}
-	if !x.d.Storable(uuid) {
+	if !x.tr.Storable(uuid) {
 		return "", backlog.NotFoundf("no task with UUID %s", uuid)
 	}
 	var id int64
@@ -424,7 +422,7 @@ func (x *Tx) Doc(ctx context.Context, uuid string) (string, error) {
 	case errors.Is(err, sql.ErrNoRows):
 		return "", backlog.NotFoundf("no task with UUID %s", uuid)
 	case err != nil:
-		return "", x.Errorf("doc of task %s: %w", uuid, err)
+		return "", x.errorf("doc of task %s: %w", uuid, err)
 	case !content.Valid:
 		ref := uuid
 		if id > 0 {
@@ -441,16 +439,16 @@ func (x *Tx) SetDoc(ctx context.Context, uuid, content string) error {
 	if err := x.Check(true); err != nil {
 		return err
 	}
-	if err := x.d.CheckText(content, "the doc"); err != nil {
+	if err := x.tr.CheckText(content, "the doc"); err != nil {
 		return err
 	}
-	if !x.d.Storable(uuid) {
+	if !x.tr.Storable(uuid) {
 		return backlog.NotFoundf("no task with UUID %s", uuid)
 	}
-	n, err := x.Conn.Exec(ctx, x.sql.setDoc, x.d.Text(content), uuid)
+	n, err := x.Conn.Exec(ctx, x.sql.setDoc, x.tr.Text(content), uuid)
 	switch {
 	case err != nil:
-		return x.Errorf("write the doc of task %s: %w", uuid, err)
+		return x.errorf("write the doc of task %s: %w", uuid, err)
 	case n == 0:
 		return backlog.NotFoundf("no task with UUID %s", uuid)
 	}
@@ -459,11 +457,11 @@ func (x *Tx) SetDoc(ctx context.Context, uuid, content string) error {
 
 // DeleteDoc implements store.Tx.
 func (x *Tx) DeleteDoc(ctx context.Context, uuid string) error {
-	if err := x.Check(true); err != nil || !x.d.Storable(uuid) {
+	if err := x.Check(true); err != nil || !x.tr.Storable(uuid) {
 		return err
 	}
 	if _, err := x.Conn.Exec(ctx, x.sql.deleteDoc, uuid); err != nil {
-		return x.Errorf("delete the doc of task %s: %w", uuid, err)
+		return x.errorf("delete the doc of task %s: %w", uuid, err)
 	}
 	return nil
 }
@@ -487,7 +485,7 @@ func scanEntry(sc Row) (*store.Entry, error) {
 
 // LatestUndoable implements store.Tx.
 func (x *Tx) LatestUndoable(ctx context.Context, agent string) (*store.Entry, error) {
-	if err := x.Check(false); err != nil || !x.d.Storable(agent) {
+	if err := x.Check(false); err != nil || !x.tr.Storable(agent) {
 		return nil, err
 	}
 	e, err := scanEntry(x.Conn.QueryRow(ctx, x.sql.latestUndoable, agent))
@@ -495,7 +493,7 @@ func (x *Tx) LatestUndoable(ctx context.Context, agent string) (*store.Entry, er
 	case errors.Is(err, sql.ErrNoRows):
 		return nil, nil
 	case err != nil:
-		return nil, x.Errorf("latest journal entry of %s: %w", agent, err)
+		return nil, x.errorf("latest journal entry of %s: %w", agent, err)
 	}
 	return e, nil
 }
@@ -509,18 +507,18 @@ func (x *Tx) Entries(ctx context.Context, after int64, uuid string, limit int) (
 	var err error
 	switch {
 	case uuid == "":
-		rows, err = x.Conn.Query(ctx, x.sql.entries, after, x.d.Limit(limit))
-	case !x.d.Storable(uuid):
+		rows, err = x.Conn.Query(ctx, x.sql.entries, after, x.tr.Limit(limit))
+	case !x.tr.Storable(uuid):
 		return nil, nil
 	default:
-		rows, err = x.Conn.Query(ctx, x.sql.entriesOf, uuid, after, x.d.Limit(limit))
+		rows, err = x.Conn.Query(ctx, x.sql.entriesOf, uuid, after, x.tr.Limit(limit))
 	}
 	if err != nil {
-		return nil, x.Errorf("journal of task %s: %w", uuid, err)
+		return nil, x.errorf("journal of task %s: %w", uuid, err)
 	}
 	out, err := collect(rows, func(r Rows) (*store.Entry, error) { return scanEntry(r) })
 	if err != nil {
-		return nil, x.Errorf("journal of task %s: %w", uuid, err)
+		return nil, x.errorf("journal of task %s: %w", uuid, err)
 	}
 	return out, nil
 }
@@ -533,7 +531,7 @@ func (x *Tx) MarkUndone(ctx context.Context, seq, by int64) error {
 	n, err := x.Conn.Exec(ctx, x.sql.markUndone, by, seq)
 	switch {
 	case err != nil:
-		return x.Errorf("mark journal entry %d undone: %w", seq, err)
+		return x.errorf("mark journal entry %d undone: %w", seq, err)
 	case n == 0:
 		return backlog.NotFoundf("no journal entry %d", seq)
 	}

@@ -76,19 +76,20 @@ func over(n, bound int) bool { return bound > 0 && n > bound }
 // its limits.
 type compiler struct {
 	d                            Dialect
-	lim                          Limits
+	tr                           Traits
+	lim                          *Limits
 	now                          time.Time
 	fTrue, fFalse, fUnknown      Frag
 	params, probes, scans, subqs int // spent of the limits
 }
 
 func newCompiler(d Dialect, now time.Time) *compiler {
-	t, f := d.Bool(true), d.Bool(false)
-	return &compiler{d: d, lim: d.Limits(), now: now,
-		fTrue:    Frag{sql: t, exact: true, konst: 1, height: 1},
-		fFalse:   Frag{sql: f, exact: true, konst: -1, height: 1},
-		fUnknown: Frag{sql: t, exact: false, konst: 1, height: 1}, // no translation: a superset
-	}
+	c := &compiler{d: d, tr: d.Traits(), now: now}
+	c.lim = &c.tr.Limits
+	c.fTrue = Frag{sql: c.tr.True, exact: true, konst: 1, height: 1}
+	c.fFalse = Frag{sql: c.tr.False, exact: true, konst: -1, height: 1}
+	c.fUnknown = Frag{sql: c.tr.True, exact: false, konst: 1, height: 1} // no translation: a superset
+	return c
 }
 
 // and joins fragments with AND, as a balanced tree.
@@ -236,12 +237,12 @@ func (c *compiler) storable(args []any) bool {
 	for _, a := range args {
 		switch v := a.(type) {
 		case string:
-			if !c.d.Storable(v) {
+			if !c.tr.Storable(v) {
 				return false
 			}
 		case []string:
 			for _, s := range v {
-				if !c.d.Storable(s) {
+				if !c.tr.Storable(s) {
 					return false
 				}
 			}
@@ -376,7 +377,7 @@ func (c *compiler) fieldSet(field string) Frag {
 
 // flag: the flag column is set.
 func (c *compiler) flag(column string) Frag {
-	return Column(column + " = " + c.d.Bool(true))
+	return Column(column + " = " + c.tr.True)
 }
 
 // ---- Tags, ids, UUIDs and text.
@@ -447,10 +448,10 @@ func (c *compiler) prefixOf(x Frag, p string) Frag {
 	switch {
 	case p == "":
 		return c.fTrue
-	case !c.d.Storable(p):
+	case !c.tr.Storable(p):
 		return c.fUnknown
 	}
-	if next, ok := c.d.Successor(p); ok {
+	if next, ok := c.tr.successor(p); ok {
 		return Sqlf("(%s >= ? AND %s < ?)", x, p, x, next)
 	}
 	return inexact(Sqlf("%s >= ?", x, p))
@@ -628,15 +629,20 @@ func (c *compiler) number(e *filter.AttrExpr) Frag {
 	default:
 		eq = c.fFalse // no id equals a fraction
 	}
+	// An id compares with a fraction as a number (cast where the database
+	// compares a bigint only with a bigint).
+	cmp := func(op string) Frag {
+		return Sqlf(c.tr.cast("t.id", "float8")+" "+op+" "+c.tr.param("float8"), e.Num)
+	}
 	switch e.Mod {
 	case filter.ModIsnt, filter.ModNot:
 		return c.not(eq)
 	case filter.ModBefore:
-		return c.d.CompareID("<", e.Num)
+		return cmp("<")
 	case filter.ModAfter:
-		return c.d.CompareID(">", e.Num)
+		return cmp(">")
 	case filter.ModBy:
-		return c.d.CompareID("<=", e.Num)
+		return cmp("<=")
 	}
 	return eq
 }
@@ -696,7 +702,7 @@ func priorityRank(x Frag) Frag {
 // str mirrors the evaluator's string matching (filter/eval.go, str).
 func (c *compiler) str(e *filter.AttrExpr, x Frag) Frag {
 	v := e.Value
-	text := c.d.Param("text")
+	text := c.tr.param("text")
 	present := Sqlf("%s <> ''", x)
 	var plain Frag
 	switch {
@@ -719,7 +725,7 @@ func (c *compiler) str(e *filter.AttrExpr, x Frag) Frag {
 	}
 	cmp := func(op string) Frag {
 		if e.Kind == filter.KindPriority {
-			return Sqlf("%s "+op+" "+c.d.Param("int"), priorityRank(x), backlog.Priority(v).Rank())
+			return Sqlf("%s "+op+" "+c.tr.param("int"), priorityRank(x), backlog.Priority(v).Rank())
 		}
 		return Sqlf("(%s <> '' AND %s "+op+" "+text+")", x, x, v)
 	}
