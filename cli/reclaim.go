@@ -1,8 +1,8 @@
 package cli
 
 import (
-	"regexp"
 	"strings"
+	"time"
 
 	backlog "github.com/agent-backlog/backlog"
 	"github.com/agent-backlog/backlog/engine"
@@ -19,7 +19,8 @@ renewed for the given time: no claim, and no change by the holding agent,
 since then (an agent that died). Each reclaimed task gets an annotation that
 says from whom and why, so nothing is reclaimed silently; backlog undo gives
 the claims back. Durations use the backlog's units: 30min, 2h, 1d, 1w (a
-bare "m" would be months, so it is refused here: write min or mo).
+bare "m" would be months, so it is refused, as task_claim refuses it:
+write min or mo).
 
 A claim made with a lease (backlog claim --lease 30min) needs no reclaim:
 the next claim once its lease has lapsed returns it to the pool.
@@ -30,20 +31,13 @@ Examples:
     backlog reclaim --older-than 30min --json`
 }
 
-// monthsLikeMinutes matches "30m": months in the duration language, and
-// surely not what someone reclaiming claims means.
-var monthsLikeMinutes = regexp.MustCompile(`^[0-9.]+m$`)
-
-// staleAge parses --older-than.
-func staleAge(s string) (d when.Duration, err error) {
-	s = strings.TrimSpace(s)
-	switch {
-	case s == "":
-		return d, backlog.Invalidf("reclaim needs --older-than, such as 2h: claims unchanged for that long go back to the pool")
-	case monthsLikeMinutes.MatchString(strings.ToLower(s)):
-		return d, backlog.Invalidf("--older-than %s is ambiguous: write %smin for minutes or %smo for months", s, s[:len(s)-1], s[:len(s)-1])
+// staleAge parses --older-than as task_claim's reclaim is parsed
+// (engine.ParseStaleAge), so both give the same answer to the same words.
+func staleAge(s string) (time.Duration, error) {
+	if strings.TrimSpace(s) == "" {
+		return 0, backlog.Invalidf("reclaim needs --older-than, such as 2h: claims unchanged for that long go back to the pool")
 	}
-	return when.ParseDuration(s)
+	return engine.ParseStaleAge(s)
 }
 
 func (c *reclaimCmd) Run(a *runner) error {
@@ -55,7 +49,7 @@ func (c *reclaimCmd) Run(a *runner) error {
 	if err != nil {
 		return err
 	}
-	stale, err := eng.Reclaim(a.ctx, d.Approx())
+	stale, err := eng.Reclaim(a.ctx, d)
 	if err != nil {
 		return err
 	}

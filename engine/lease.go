@@ -1,8 +1,8 @@
 package engine
 
 import (
+	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -24,18 +24,15 @@ import (
 // ParseLease reads a lease's length as people and agents write it: a
 // duration such as 30min, 2h or 1d, from a second to a year. Months are
 // refused ("30m" is thirty months in the duration language, surely not what
-// a claim means).
+// a claim means); when.ParseElapsed is the reading that ParseStaleAge
+// shares.
 func ParseLease(s string) (time.Duration, error) {
 	s = strings.TrimSpace(s)
-	if monthsLikeMinutes.MatchString(strings.ToLower(s)) {
-		n := s[:len(s)-1]
-		return 0, backlog.Invalidf("lease %q would be %s months: write %smin for minutes", s, n, n)
-	}
-	d, err := when.ParseDuration(s)
+	lease, err := idleSpan("lease", "a duration such as 30min, 2h or 1d", s)
 	if err != nil {
-		return 0, backlog.Invalidf("lease must be a duration such as 30min, 2h or 1d, got %q", s)
+		return 0, err
 	}
-	lease := d.Approx().Truncate(time.Second)
+	lease = lease.Truncate(time.Second)
 	switch {
 	case lease < time.Second:
 		return 0, backlog.Invalidf("a lease must be at least 1s, such as 30min; got %q", s)
@@ -45,8 +42,31 @@ func ParseLease(s string) (time.Duration, error) {
 	return lease, nil
 }
 
-// monthsLikeMinutes matches "30m": months in the duration language.
-var monthsLikeMinutes = regexp.MustCompile(`^[0-9.]+m$`)
+// ParseStaleAge reads how long a claim may go without a change by its
+// agent before Reclaim frees it (backlog reclaim --older-than, task_claim's
+// reclaim), so that every surface gives the same answer to the same words:
+// 30min, 2h, 1d, 1w; "30m" is refused as thirty months, as for a lease.
+// Whether the age is positive is Reclaim's to say.
+func ParseStaleAge(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	return idleSpan("reclaim", "a time such as 2h or 30min", s)
+}
+
+// idleSpan reads the argument what, a span of idle time, with
+// when.ParseElapsed, in the sentences every surface gives: its refusal of
+// months written as m naming the argument (lease "30m" would be 30 months:
+// write 30min for minutes), anything else that is not a duration as "what
+// must be example".
+func idleSpan(what, example, s string) (time.Duration, error) {
+	d, err := when.ParseElapsed(s)
+	switch {
+	case errors.Is(err, when.ErrBareMonths):
+		return 0, backlog.Invalidf("%s %s", what, err.Error())
+	case err != nil:
+		return 0, backlog.Invalidf("%s must be %s, got %q", what, example, s)
+	}
+	return d, nil
+}
 
 // FormatLease writes a lease in the largest unit that divides it, as
 // ParseLease reads it back: 30min, 2h, 1d, 90s.

@@ -10,7 +10,6 @@ import (
 	backlog "github.com/agent-backlog/backlog"
 	"github.com/agent-backlog/backlog/engine"
 	"github.com/agent-backlog/backlog/store"
-	"github.com/agent-backlog/backlog/when"
 )
 
 // Output schemas, as small as they can be while still saying the shape: the
@@ -244,11 +243,11 @@ func allTools() []*tool {
 					}
 				}
 				if r := a.str("reclaim"); r != "" {
-					d, err := when.ParseDuration(r)
-					if err != nil || d.Approx() <= 0 {
-						return nil, backlog.Invalidf("reclaim must be a time such as 2h or 30min, got %q", r)
+					d, err := engine.ParseStaleAge(r) // as backlog reclaim --older-than reads it
+					if err != nil {
+						return nil, err
 					}
-					if _, err := e.Reclaim(ctx, d.Approx()); err != nil {
+					if _, err := e.Reclaim(ctx, d); err != nil {
 						return nil, err
 					}
 				}

@@ -14,7 +14,6 @@ import (
 	backlog "github.com/agent-backlog/backlog"
 	"github.com/agent-backlog/backlog/engine"
 	"github.com/agent-backlog/backlog/store"
-	"github.com/agent-backlog/backlog/when"
 )
 
 // taskFields are the fields a request may set on a task, named as in
@@ -434,11 +433,11 @@ func claimTask(c *call) (any, error) {
 		return nil, err
 	}
 	if body.Reclaim != "" {
-		d, err := when.ParseDuration(body.Reclaim)
-		if err != nil || d.Approx() <= 0 {
-			return nil, backlog.Invalidf("reclaim must be a time such as 2h or 30min, got %q", body.Reclaim)
+		d, err := engine.ParseStaleAge(body.Reclaim) // as task_claim and backlog reclaim read it
+		if err != nil {
+			return nil, err
 		}
-		if _, err := e.Reclaim(c.ctx, d.Approx()); err != nil {
+		if _, err := e.Reclaim(c.ctx, d); err != nil {
 			return nil, err
 		}
 	}
