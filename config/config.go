@@ -88,8 +88,8 @@ type Config struct {
 	RootIsGit bool
 }
 
-// MaxNamespace is the longest namespace, in bytes.
-const MaxNamespace = 64
+// MaxNamespace is the longest namespace, in bytes (backlog.MaxNamespace).
+const MaxNamespace = backlog.MaxNamespace
 
 // Flags are the command-line settings that override the environment.
 type Flags struct {
@@ -315,18 +315,9 @@ func envBool(getenv func(string) string, key string) (bool, error) {
 	return b, nil
 }
 
-// ValidNamespace checks a namespace: 1-64 of A-Z a-z 0-9 _ -, so that no
-// path can be smuggled through it into a file name.
-func ValidNamespace(ns string) error {
-	ok := ns != "" && len(ns) <= MaxNamespace
-	for i := 0; ok && i < len(ns); i++ {
-		ok = isSlugByte(ns[i])
-	}
-	if !ok {
-		return backlog.Invalidf("BACKLOG_NAMESPACE must be 1 to %d letters, digits, '_' or '-', got %q", MaxNamespace, ns)
-	}
-	return nil
-}
+// ValidNamespace checks a namespace: the domain's rule,
+// backlog.ValidNamespace.
+func ValidNamespace(ns string) error { return backlog.ValidNamespace(ns) }
 
 func isSlugByte(c byte) bool {
 	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-'

@@ -73,7 +73,6 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	backlog "github.com/agent-backlog/backlog"
-	"github.com/agent-backlog/backlog/config"
 	"github.com/agent-backlog/backlog/store"
 	"github.com/agent-backlog/backlog/store/sqlcodec"
 	"github.com/agent-backlog/backlog/store/sqlstore"
@@ -144,7 +143,7 @@ var migrationKey = lockClass - 1
 // URL sets search_path (its first schema is used).
 func Open(ctx context.Context, url string, namespace string) (*Store, error) {
 	if namespace != "" {
-		if err := config.ValidNamespace(namespace); err != nil {
+		if err := backlog.ValidNamespace(namespace); err != nil {
 			return nil, err
 		}
 	}
