@@ -159,6 +159,10 @@ func (c *restoreCmd) Run(a *runner) error {
 		return err
 	}
 	defer src.Close()
+	// Read the backup first: a missing or damaged one is the news.
+	if _, err := holds(a.ctx, src); err != nil {
+		return err
+	}
 	eng, err := a.Engine(true)
 	if err != nil {
 		return err
