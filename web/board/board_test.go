@@ -3,14 +3,17 @@ package board
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	backlog "github.com/agent-backlog/backlog"
 	"github.com/agent-backlog/backlog/engine"
+	"github.com/agent-backlog/backlog/store"
 )
 
 // client does not follow redirects, so that a test sees where an action
@@ -345,4 +348,93 @@ func TestTheEventStreamReportsCommitsOfAnyWriter(t *testing.T) {
 		}
 	}
 	t.Fatalf("no change event: %v", lines.Err())
+}
+
+// TestTheEventStreamEndsABurstWithItsLastChange commits a burst of
+// changes, which the stream may send as fewer events, and checks that the
+// last event it sends names the last change: a page that re-reads itself
+// on it misses nothing.
+func TestTheEventStreamEndsABurstWithItsLastChange(t *testing.T) {
+	s := seed(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", s.srv.URL+"/events", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	lines := bufio.NewScanner(resp.Body)
+	lines.Scan() // the opening comment: the stream has read the newest change
+	other := engine.New(s.store, engine.Options{Agent: "elsewhere"})
+	const burst = 20
+	for i := range burst {
+		if _, err := other.Add(ctx, &engine.Changes{Description: ptr(fmt.Sprintf("burst %d", i))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var last int64
+	err = s.store.Read(ctx, func(tx store.Tx) error {
+		es, err := tx.Entries(ctx, 0, "", 0)
+		if len(es) > 0 {
+			last = es[len(es)-1].Seq
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	events := 0
+	for lines.Scan() {
+		data, ok := strings.CutPrefix(lines.Text(), "data: ")
+		if !ok {
+			continue
+		}
+		events++
+		if data == strconv.FormatInt(last, 10) {
+			t.Logf("%d commits came as %d events", burst, events)
+			return
+		}
+	}
+	t.Fatalf("after %d events the stream never named the last change, %d: %v", events, last, lines.Err())
+}
+
+// TestThrottleSendsTheFirstChangeAndTheLastOfABurst feeds the throttle
+// of the event stream bursts: the first change goes on, and the last one
+// goes on when the gap ends or the feed closes, whatever came between.
+func TestThrottleSendsTheFirstChangeAndTheLastOfABurst(t *testing.T) {
+	// run feeds seqs to a throttle, closing the feed after them when
+	// closeAfter, and returns what went on until want or the end.
+	run := func(gap time.Duration, seqs []int64, closeAfter bool, want int64) []int64 {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		in := make(chan int64)
+		out := throttle(ctx, in, gap)
+		go func() {
+			for _, seq := range seqs {
+				select {
+				case in <- seq:
+				case <-ctx.Done():
+					return
+				}
+			}
+			if closeAfter {
+				close(in)
+			}
+		}()
+		var got []int64
+		for seq := range out {
+			got = append(got, seq)
+			if seq == want {
+				break
+			}
+		}
+		return got
+	}
+	if got := run(time.Second, []int64{1, 2, 3, 4, 5}, false, 5); len(got) < 2 || got[0] != 1 || got[len(got)-1] != 5 {
+		t.Errorf("a burst of 1..5 went on as %v, want 1 first and 5 last", got)
+	}
+	if got := run(time.Hour, []int64{1, 2, 3}, true, -1); len(got) != 2 || got[0] != 1 || got[1] != 3 {
+		t.Errorf("a burst of 1..3 and the feed's end went on as %v, want [1 3]", got)
+	}
 }

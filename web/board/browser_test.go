@@ -10,11 +10,15 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/agent-backlog/backlog/engine"
+	"github.com/agent-backlog/backlog/sqlite"
 )
 
 // chromiumPath is Debian's Chromium. Without it the browser tests skip,
@@ -307,6 +311,41 @@ func TestBoardInABrowser(t *testing.T) {
 		t.Logf("the new task showed %v after backlog add returned", time.Since(start).Round(time.Millisecond))
 		if !eval[bool](t, ctx, `window.notReloaded === true`) {
 			t.Error("the page reloaded to show the new task")
+		}
+	})
+
+	t.Run("a commit shows on the open board within moments", func(t *testing.T) {
+		// A second handle on the backlog's file, as another process has:
+		// its commits reach the board through the store's change feed.
+		other, err := sqlite.Open(context.Background(), filepath.Join(s.dir, "backlog.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer other.Close()
+		e := engine.New(other, engine.Options{Agent: "timer"})
+		do(t, ctx, chromedp.Navigate(base+"/"))
+		waitFor(t, ctx, `document.body.getAttribute("data-live") === "on"`, 10*time.Second)
+		var lat []time.Duration
+		for i := range 5 {
+			desc := fmt.Sprintf("Timed change %d", i)
+			// The page notes the moment the card appears, so that how
+			// often the test looks does not count.
+			eval[bool](t, ctx, fmt.Sprintf(`window.seen = new Promise(resolve => {
+				const here = () => [...document.querySelectorAll("[data-column=ready] .desc")].some(d => d.textContent === %q);
+				new MutationObserver((_, o) => { if (here()) { o.disconnect(); resolve(Date.now()); } }).observe(document.body, {childList: true, subtree: true});
+			}), true`, desc))
+			if _, err := e.Add(context.Background(), &engine.Changes{Description: ptr(desc)}); err != nil {
+				t.Fatal(err)
+			}
+			committed := time.Now()
+			seen := within(t, ctx, 5*time.Second, chromedp.Evaluate[float64](`window.seen`, chromedp.EvalAwaitPromise))
+			lat = append(lat, time.UnixMilli(int64(seen)).Sub(committed))
+			time.Sleep(100 * time.Millisecond) // the board settles before the next
+		}
+		slices.Sort(lat)
+		t.Logf("a commit showed on the board after %v (median of %d; fastest %v, slowest %v)", lat[len(lat)/2], len(lat), lat[0], lat[len(lat)-1])
+		if slowest := lat[len(lat)-1]; slowest > 2*time.Second {
+			t.Errorf("a commit took %v to show on the open board", slowest)
 		}
 	})
 
