@@ -17,8 +17,11 @@
 //   - ast.go is the tree; every node prints back (String) to text that
 //     parses to the same tree, and Walk visits it;
 //   - eval.go compiles a tree to a Matcher over one task (Compile): the
-//     reference meaning, which the stores' SQL compilers must agree with
-//     (their property tests compare against it on random filters);
+//     reference meaning, which the stores' SQL compiler (store/sqlstore)
+//     must agree with (their property tests compare against it on random
+//     filters);
+//   - virtual.go is the table of what each virtual tag means, which the
+//     evaluator and the SQL compiler both read;
 //   - scope.go decides which statuses a filter looks at when it names none
 //     (DefaultScope: pending work, as Taskwarrior does);
 //   - fold.go is the Unicode case folding that search words and

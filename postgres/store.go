@@ -47,6 +47,15 @@
 // "not locked": claimers never wait on each other, never take the same task
 // and never fail because of each other.
 //
+// # Shared with SQLite
+//
+// Filters pushed down to SQL, the reads, docs, journal, archive, outbox and
+// the migration runner are store/sqlstore, in PostgreSQL's dialect
+// (dialect.go). This package keeps what only PostgreSQL has: namespaces as
+// rows, the deferred work and locks of its writes (tx.go), retries and the
+// writer gate (store.go), its failures (errors.go), COPY (bulk.go) and
+// LISTEN/NOTIFY (changes.go).
+//
 // # Change feed
 //
 // Each command's journal entry sends a NOTIFY at commit on the backlog's

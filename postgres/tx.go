@@ -95,12 +95,14 @@ func (c conn) bound(q string, args []any) (string, []any) {
 	return number(q, 2), append([]any{c.x.s.backlog}, args...)
 }
 
+// Exec implements sqlstore.Conn.
 func (c conn) Exec(ctx context.Context, q string, args ...any) (int64, error) {
 	q, args = c.bound(q, args)
 	tag, err := c.x.exec(ctx, q, args...)
 	return tag.RowsAffected(), err
 }
 
+// Query implements sqlstore.Conn.
 func (c conn) Query(ctx context.Context, q string, args ...any) (sqlstore.Rows, error) {
 	q, args = c.bound(q, args)
 	rows, err := c.x.query(ctx, q, args...)
@@ -110,11 +112,13 @@ func (c conn) Query(ctx context.Context, q string, args ...any) (sqlstore.Rows, 
 	return pgRows{rows, c.x}, nil
 }
 
+// QueryRow implements sqlstore.Conn.
 func (c conn) QueryRow(ctx context.Context, q string, args ...any) sqlstore.Row {
 	q, args = c.bound(q, args)
 	return c.x.queryRow(ctx, q, args...)
 }
 
+// Failed implements sqlstore.Conn: the error that aborted the transaction.
 func (c conn) Failed() error { return c.x.failed }
 
 // pgRows are pgx.Rows as sqlstore.Rows, their errors noted.

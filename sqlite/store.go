@@ -5,10 +5,17 @@
 // Writers queue for their turn (writelock.go: an in-process mutex and a
 // kernel file lock, which hand the turn over without polling), then take
 // SQLite's write lock at the start of every write transaction (BEGIN
-// IMMEDIATE), so that concurrent processes never see SQLITE_BUSY. Readers use WAL snapshots and never block
-// writers. Filters are pushed down to SQL (where.go) and the rows SQL returns
-// are checked again with the pure evaluator, so answers are exactly those of
-// filter.Compile.
+// IMMEDIATE), so that concurrent processes never see SQLITE_BUSY. Readers
+// use WAL snapshots and never block writers.
+//
+// What both SQL stores do alike is store/sqlstore, in SQLite's dialect
+// (dialect.go): filters pushed down to SQL, whose rows are checked again with
+// the pure evaluator, so answers are exactly those of filter.Compile; the
+// reads, docs, journal, archive and outbox. This package keeps what only
+// SQLite has: the file and its failures (env.go), the write queue, the
+// index rows of tags and dependencies and the rank bounds its writes keep
+// (tx.go), the ranked walk (rank.go), tallies from kept counts (tally.go)
+// and the polling feed (changes.go).
 package sqlite
 
 import (

@@ -94,6 +94,7 @@ func (e errScanner) Scan(...any) error { return e.err }
 // are read.
 type conn struct{ x *tx }
 
+// Exec implements sqlstore.Conn.
 func (c conn) Exec(ctx context.Context, q string, args ...any) (int64, error) {
 	res, err := c.x.exec(ctx, q, args...)
 	if err != nil {
@@ -102,10 +103,12 @@ func (c conn) Exec(ctx context.Context, q string, args ...any) (int64, error) {
 	return res.RowsAffected()
 }
 
+// Query implements sqlstore.Conn.
 func (c conn) Query(ctx context.Context, q string, args ...any) (sqlstore.Rows, error) {
 	return c.x.tx.QueryContext(ctx, q, args...)
 }
 
+// QueryRow implements sqlstore.Conn.
 func (c conn) QueryRow(ctx context.Context, q string, args ...any) sqlstore.Row {
 	return c.x.queryRow(ctx, q, args...)
 }
