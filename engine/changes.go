@@ -67,11 +67,6 @@ func ParseNew(words []string) (*Changes, error) {
 // "double" or 'single' quoted stretches together (quotes removed).
 func SplitWords(s string) ([]string, error) { return mods.SplitWords(s) }
 
-// UDAValue reads a UDA value written as text (mods.UDAValue): "" removes
-// the attribute, true/false are booleans, numbers that print back the same
-// are numbers, the rest is text.
-func UDAValue(s string) any { return mods.UDAValue(s) }
-
 // changesOf folds parsed modifications into Changes, in the order they
 // were written: a later name:value wins, and +tag or -tag after tags:
 // edits the list that tags: set.

@@ -1,8 +1,13 @@
+// The durations a person writes on the command line and an agent sends to
+// task_claim are read by one parser (engine.ParseStaleAge, engine.ParseLease,
+// when.ParseElapsed); these tables hold the two surfaces to the same answers.
+
 package cli
 
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -20,10 +25,10 @@ import (
 	"github.com/agent-backlog/backlog/store/memstore"
 )
 
-// reclaimNow is the time of every reclaim in TestReclaimAgesReadAlikeOnTheCommandLineAndInMCP.
-var reclaimNow = time.Date(2026, 11, 18, 10, 0, 0, 0, time.UTC)
+// testNow is the time of every command in these tests.
+var testNow = time.Date(2026, 11, 18, 10, 0, 0, 0, time.UTC)
 
-// claimAges are how long before reclaimNow bob claimed tasks 1 to 6.
+// claimAges are how long before testNow bob claimed tasks 1 to 6.
 var claimAges = []time.Duration{
 	20 * time.Second, 10 * time.Minute, 3 * time.Hour, 3 * 24 * time.Hour, 45 * 24 * time.Hour, 730 * 24 * time.Hour,
 }
@@ -100,7 +105,7 @@ func TestReclaimAgesReadAlikeOnTheCommandLineAndInMCP(t *testing.T) {
 // with.
 func reclaimByCLI(t *testing.T, age string) (freed int, refusal string) {
 	st, dir := staleClaims(t)
-	_, errOut, status := runAt(t, dir, st, reclaimNow, "reclaim", "--older-than="+age)
+	_, errOut, status := runAt(t, dir, st, testNow, "reclaim", "--older-than="+age)
 	if status != 0 {
 		if status != ExitInvalid {
 			t.Errorf("reclaim --older-than=%q: exit status %d, want %d", age, status, ExitInvalid)
@@ -111,12 +116,24 @@ func reclaimByCLI(t *testing.T, age string) (freed int, refusal string) {
 }
 
 // reclaimByMCP calls task_claim with reclaim: age over a backlog of stale
-// claims, through an MCP client connected to the server in process.
+// claims, and returns how many claims it freed or the sentence it refused
+// with.
 func reclaimByMCP(t *testing.T, age string) (freed int, refusal string) {
 	st, dir := staleClaims(t)
+	if text, failed := callMCP(t, st, "task_claim", map[string]any{"reclaim": age}); failed {
+		return 0, text
+	}
+	return freedClaims(t, dir, st), ""
+}
+
+// callMCP calls a tool through an MCP client connected to a server over st
+// in process, and returns the text of the result and whether it is an
+// error.
+func callMCP(t *testing.T, st store.Store, tool string, args map[string]any) (text string, failed bool) {
+	t.Helper()
 	srv := mcp.NewServer(func(context.Context) (store.Store, error) { return nopClose{st}, nil }, mcp.Options{
 		Agent:  "tester",
-		Clock:  func() time.Time { return reclaimNow },
+		Clock:  func() time.Time { return testNow },
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	ctx, cancel := context.WithCancel(context.Background())
@@ -130,25 +147,91 @@ func reclaimByMCP(t *testing.T, age string) (freed int, refusal string) {
 	if err != nil {
 		t.Fatalf("connecting to the MCP server: %v", err)
 	}
-	res, err := cs.CallTool(ctx, &sdk.CallToolParams{Name: "task_claim", Arguments: map[string]any{"reclaim": age}})
+	res, err := cs.CallTool(ctx, &sdk.CallToolParams{Name: tool, Arguments: args})
 	if err != nil {
-		t.Fatalf("task_claim: %v", err)
+		t.Fatalf("%s: %v", tool, err)
 	}
 	cs.Close()
 	fromClient.Close()
 	if err := <-served; err != nil {
 		t.Errorf("serving: %v", err)
 	}
-	if res.IsError {
-		var text strings.Builder
-		for _, c := range res.Content {
-			if tc, ok := c.(*sdk.TextContent); ok {
-				text.WriteString(tc.Text)
-			}
+	var b strings.Builder
+	for _, c := range res.Content {
+		if tc, ok := c.(*sdk.TextContent); ok {
+			b.WriteString(tc.Text)
 		}
-		return 0, text.String()
 	}
-	return freedClaims(t, dir, st), ""
+	return b.String(), res.IsError
+}
+
+// TestLeasesReadAlikeOnTheCommandLineAndInMCP runs every form of a lease
+// through backlog claim --lease and task_claim's lease and checks that both
+// grant the same lease or refuse with the same sentence.
+func TestLeasesReadAlikeOnTheCommandLineAndInMCP(t *testing.T) {
+	const (
+		months   = `lease %q would be %s: write %smin for minutes`
+		notATime = `lease must be a duration such as 30min, 2h or 1d, got %q`
+	)
+	tests := []struct {
+		lease   string
+		seconds int    // the lease granted
+		err     string // or the sentence both give
+	}{
+		{lease: "90s", seconds: 90},
+		{lease: "30min", seconds: 1800},
+		{lease: "PT30M", seconds: 1800},
+		{lease: "1.5h", seconds: 5400},
+		{lease: " 2H ", seconds: 7200},
+		{lease: "1d", seconds: 86400},
+		{lease: "weekly", seconds: 7 * 86400},
+		{lease: "1mo", seconds: 30 * 86400},
+		{lease: "1y", seconds: 365 * 86400},
+		{lease: "30m", err: fmt.Sprintf(months, "30m", "30 months", "30")},
+		{lease: "1m", err: fmt.Sprintf(months, "1m", "1 month", "1")},
+		{lease: "soon", err: fmt.Sprintf(notATime, "soon")},
+		{lease: "0s", err: `a lease must be at least 1s, such as 30min; got "0s"`},
+		{lease: "-1h", err: `a lease must be at least 1s, such as 30min; got "-1h"`},
+		{lease: "2y", err: `a lease is at most 365d, got "2y"`},
+	}
+	for _, tt := range tests {
+		t.Run(strconv.Quote(tt.lease), func(t *testing.T) {
+			var viaCLI, viaMCP struct {
+				seconds int
+				err     string
+			}
+			st, dir := memstore.New(), t.TempDir()
+			mustRun(t, dir, st, testNow, "add", "Leased")
+			if out, errOut, status := runAt(t, dir, st, testNow, "claim", "1", "--lease="+tt.lease, "--json"); status != 0 {
+				viaCLI.err = strings.TrimSuffix(strings.TrimPrefix(errOut, "backlog: "), "\n")
+			} else {
+				viaCLI.seconds = leaseOf(t, out)
+			}
+			st, dir = memstore.New(), t.TempDir()
+			mustRun(t, dir, st, testNow, "add", "Leased")
+			if text, failed := callMCP(t, st, "task_claim", map[string]any{"id": "1", "lease": tt.lease}); failed {
+				viaMCP.err = text
+			} else {
+				viaMCP.seconds = leaseOf(t, text)
+			}
+			if viaCLI != viaMCP {
+				t.Fatalf("the surfaces disagree: backlog claim --lease %+v, task_claim lease %+v", viaCLI, viaMCP)
+			}
+			if viaCLI.seconds != tt.seconds || viaCLI.err != tt.err {
+				t.Errorf("both gave %+v; want %d, %q", viaCLI, tt.seconds, tt.err)
+			}
+		})
+	}
+}
+
+// leaseOf reads the lease of the task in a claim's JSON result.
+func leaseOf(t *testing.T, result string) int {
+	t.Helper()
+	var res struct{ Task struct{ Lease int } }
+	if err := json.Unmarshal([]byte(result), &res); err != nil {
+		t.Fatalf("claim result %q: %v", result, err)
+	}
+	return res.Task.Lease
 }
 
 // staleClaims is a backlog in which bob claimed task n+1 claimAges[n] ago,
@@ -156,12 +239,12 @@ func reclaimByMCP(t *testing.T, age string) (freed int, refusal string) {
 func staleClaims(t *testing.T) (store.Store, string) {
 	t.Helper()
 	st, dir := memstore.New(), t.TempDir()
-	start := reclaimNow.Add(-claimAges[len(claimAges)-1] - time.Hour)
+	start := testNow.Add(-claimAges[len(claimAges)-1] - time.Hour)
 	for i := range len(claimAges) + 1 {
 		mustRun(t, dir, st, start, "add", fmt.Sprintf("Task %d", i+1))
 	}
 	for i := len(claimAges) - 1; i >= 0; i-- {
-		mustRun(t, dir, st, reclaimNow.Add(-claimAges[i]), "claim", strconv.Itoa(i+1), "bob")
+		mustRun(t, dir, st, testNow.Add(-claimAges[i]), "claim", strconv.Itoa(i+1), "bob")
 	}
 	return st, dir
 }
@@ -169,7 +252,7 @@ func staleClaims(t *testing.T) (store.Store, string) {
 // freedClaims counts the claims of bob that are gone.
 func freedClaims(t *testing.T, dir string, st store.Store) int {
 	t.Helper()
-	out := mustRun(t, dir, st, reclaimNow, "count", "agent:bob")
+	out := mustRun(t, dir, st, testNow, "count", "agent:bob")
 	held, err := strconv.Atoi(strings.TrimSpace(out))
 	if err != nil {
 		t.Fatalf("count agent:bob printed %q", out)
