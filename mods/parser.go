@@ -3,6 +3,7 @@ package mods
 import (
 	"slices"
 	"strings"
+	"sync"
 
 	backlog "github.com/agent-backlog/backlog"
 )
@@ -137,7 +138,7 @@ func resolve(name string) (string, error) {
 		return "", nil // too short to be an abbreviation: a UDA
 	}
 	var matches []string
-	for _, a := range backlog.Attributes() {
+	for _, a := range attributes() {
 		if strings.HasPrefix(a, name) {
 			matches = append(matches, a)
 		}
@@ -151,6 +152,10 @@ func resolve(name string) (string, error) {
 	slices.Sort(matches)
 	return "", backlog.Invalidf("ambiguous attribute %q: it could be %s", name, joinWords(matches))
 }
+
+// attributes are the built-in attributes' names, listed once on first use
+// rather than at start-up or on each abbreviation.
+var attributes = sync.OnceValue(backlog.Attributes)
 
 // settable reports whether a modification may set a built-in attribute;
 // the others are computed or changed by their own commands.
