@@ -25,8 +25,8 @@ const (
 // Error is a modification that cannot be read: one sentence, and the word
 // it is about.
 type Error struct {
-	Word int   // index of the word among the words read
-	Pos  int   // byte offset of the word in the source (for Parse, the words joined by single spaces)
+	Word int   // index of the word among the words read (for an unterminated quote, of the word it is in)
+	Pos  int   // byte offset of the word, or of the quote, in the source (for Parse, the words joined by single spaces)
 	Err  error // the sentence, as an ErrInvalid error
 }
 
@@ -78,7 +78,7 @@ func parse(words []word, mode Mode) (*Mods, error) {
 		if err != nil {
 			return nil, &Error{Word: i, Pos: w.pos, Err: err}
 		}
-		if a, ok := e.(*Attr); ok && a.Name == "description" {
+		if a, ok := e.(*Attr); ok && !a.UDA && a.Name == "description" {
 			p.desc, descWord = a, i
 		}
 		m.Edits = append(m.Edits, e)
