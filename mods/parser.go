@@ -153,9 +153,17 @@ func resolve(name string) (string, error) {
 	return "", backlog.Invalidf("ambiguous attribute %q: it could be %s", name, joinWords(matches))
 }
 
-// attributes are the built-in attributes' names, listed once on first use
+// builtins holds the built-in attributes' names, listed once on first use
 // rather than at start-up or on each abbreviation.
-var attributes = sync.OnceValue(backlog.Attributes)
+var builtins struct {
+	once  sync.Once
+	names []string
+}
+
+func attributes() []string {
+	builtins.once.Do(func() { builtins.names = backlog.Attributes() })
+	return builtins.names
+}
 
 // settable reports whether a modification may set a built-in attribute;
 // the others are computed or changed by their own commands.
