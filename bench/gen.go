@@ -13,16 +13,17 @@ import (
 // genVersion names the generator's output. Change it whenever the
 // generator's tasks change: the cached files and stores are kept under it, so
 // a new version generates and imports afresh instead of measuring stale ones.
-const genVersion = 1
+const genVersion = 2
 
 // genBase is the generator's "now": every date is fixed relative to it, so
 // the files are the same byte for byte on every machine and day.
 var genBase = time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
 
-// genItems is how many distinct itemN words there are. Ten thousand at every
-// scale: the numbers stay four digits or fewer, so Taskwarrior's substring
-// match of item4242 finds the same tasks as our word match.
-const genItems = 10_000
+// The itemN words run from item4000 to item5999 at every scale: four
+// digits, so that Taskwarrior's substring match of item4242 finds the same
+// tasks as our word match, and few enough that `widget item4242` selects a
+// few pending tasks at 100,000 (about 4) and some 40 at 1,000,000.
+const genItemFirst, genItems = 4000, 2000
 
 // A genTask is one generated task in Taskwarrior's export shape, which both
 // Taskwarrior and backlog import; Doc is ours alone.
@@ -147,7 +148,7 @@ func (g *generator) task(i int) genTask {
 	if r.IntN(10) < 4 {
 		words = append(words[:1], append([]string{"widget"}, words[1:]...)...)
 	}
-	words = append(words, fmt.Sprintf("item%d", r.IntN(genItems)))
+	words = append(words, fmt.Sprintf("item%d", genItemFirst+r.IntN(genItems)))
 	t.Description = strings.Join(words, " ")
 
 	t.Project = fmt.Sprintf("p%d", r.IntN(50))

@@ -33,17 +33,27 @@ type job struct {
 	NoMatchOK bool `json:"no_match_ok,omitempty"`
 }
 
+// slowRun is how long a warm-up run takes for the command to count as
+// slow; a slow command is run slowRuns times instead of Runs.
+const (
+	slowRun  = time.Second
+	slowRuns = 5
+)
+
 // A sample is one run: its time on the clock, the CPU time it used (user
 // and system) and its peak resident memory.
 type sample struct {
+	Job    int           `json:"job,omitempty"`
 	Wall   time.Duration `json:"wall"`
 	CPU    time.Duration `json:"cpu"`
 	MaxRSS int64         `json:"maxrss_kib"`
 }
 
-// measure runs j in a measuring child and returns its samples.
-func measure(j job) ([]sample, error) {
-	spec, err := json.Marshal(j)
+// measure runs the jobs in a measuring child and returns the samples of
+// each. The jobs take turns, one run each, so that a change of the
+// machine's load falls on all of them alike and their ratios hold.
+func measure(jobs ...job) ([][]sample, error) {
+	spec, err := json.Marshal(jobs)
 	if err != nil {
 		return nil, err
 	}
@@ -53,53 +63,79 @@ func measure(j job) ([]sample, error) {
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		return nil, fmt.Errorf("%v: %v: %s", j.Argv, err, bytes.TrimSpace(stderr.Bytes()))
+		return nil, fmt.Errorf("%v: %s", err, bytes.TrimSpace(stderr.Bytes()))
 	}
-	return parseSamples(out)
+	return parseSamples(out, len(jobs))
 }
 
-// parseSamples reads the measuring child's output: one JSON sample a line.
-func parseSamples(out []byte) ([]sample, error) {
-	var ss []sample
+// parseSamples reads the measuring child's output, one JSON sample a line,
+// into the samples of each of n jobs.
+func parseSamples(out []byte, n int) ([][]sample, error) {
+	ss := make([][]sample, n)
 	for line := range bytes.Lines(out) {
 		if len(bytes.TrimSpace(line)) == 0 {
 			continue
 		}
 		var s sample
-		if err := json.Unmarshal(line, &s); err != nil {
+		if err := json.Unmarshal(line, &s); err != nil || s.Job < 0 || s.Job >= n {
 			return nil, fmt.Errorf("the measuring child printed %q", line)
 		}
-		ss = append(ss, s)
+		ss[s.Job] = append(ss[s.Job], s)
 	}
-	if len(ss) == 0 {
-		return nil, fmt.Errorf("the measuring child printed no sample")
+	for k, s := range ss {
+		if len(s) == 0 {
+			return nil, fmt.Errorf("the measuring child printed no sample of job %d", k)
+		}
 	}
 	return ss, nil
 }
 
-// measureRuns is the measuring child: it runs the job of BACKLOG_BENCH_RUN
-// and prints a sample a line.
+// measureRuns is the measuring child: it runs the jobs of BACKLOG_BENCH_RUN
+// in turns and prints a sample a line.
 func measureRuns() {
-	var j job
-	if err := json.Unmarshal([]byte(os.Getenv("BACKLOG_BENCH_RUN")), &j); err != nil {
+	var jobs []job
+	if err := json.Unmarshal([]byte(os.Getenv("BACKLOG_BENCH_RUN")), &jobs); err != nil {
 		fmt.Fprintln(os.Stderr, "bench: BACKLOG_BENCH_RUN:", err)
 		os.Exit(2)
 	}
-	one := runOnce
-	if j.Serve {
-		one = serveOnce
+	fail := func(err error) {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
 	}
-	for i := range j.Warm + j.Runs {
-		s, err := one(j)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
+	rounds := 0
+	for k := range jobs {
+		for w := range jobs[k].Warm {
+			s, err := jobs[k].once()
+			if err != nil {
+				fail(err)
+			}
+			if w == 0 && s.Wall > slowRun {
+				jobs[k].Runs = min(jobs[k].Runs, slowRuns)
+			}
 		}
-		if i >= j.Warm {
+		rounds = max(rounds, jobs[k].Runs)
+	}
+	for r := range rounds {
+		for k, j := range jobs {
+			if r >= j.Runs {
+				continue
+			}
+			s, err := j.once()
+			if err != nil {
+				fail(err)
+			}
+			s.Job = k
 			b, _ := json.Marshal(s)
 			fmt.Printf("%s\n", b)
 		}
 	}
+}
+
+func (j job) once() (sample, error) {
+	if j.Serve {
+		return serveOnce(j)
+	}
+	return runOnce(j)
 }
 
 func (j job) command() *exec.Cmd {

@@ -156,68 +156,99 @@ func runScale(_, runs int, _ string) error {
 
 	t := targetsFor(n)
 	tbl := newTable(subjects, twStore != nil)
-	tbl.add(fmt.Sprintf("`import` of %s tasks: time", thousands(n)), "s", t.importTime.Seconds(), func(s *subject) (cell, error) {
-		return timeCell(s.imp, time.Second), nil
-	}, func() (cell, error) { return timeCell(twStore.imp, time.Second), nil })
-	tbl.add(fmt.Sprintf("`import` of %s tasks: peak memory", thousands(n)), "MiB", t.importMiB, func(s *subject) (cell, error) {
-		return cell{median: float64(s.imp.MaxRSS) / 1024, ok: true}, nil
-	}, func() (cell, error) { return cell{median: float64(twStore.imp.MaxRSS) / 1024, ok: true}, nil })
-
-	type query struct {
-		name   string
-		target time.Duration
-		args   []string // ours
-		twArgs []string // Taskwarrior's
+	each := func(f func(s *subject) cell) []cell {
+		cells := make([]cell, len(subjects))
+		for i, s := range subjects {
+			cells[i] = f(s)
+		}
+		return cells
 	}
-	queries := []query{
+	var twImport, twMemory, twDisk *cell
+	if twStore != nil {
+		c := timeCell(twStore.imp, time.Second)
+		twImport, twMemory = &c, &cell{median: float64(twStore.imp.MaxRSS) / 1024, ok: true}
+		size, err := dirSize(twStore.data)
+		if err != nil {
+			return err
+		}
+		twDisk = &cell{median: float64(size) / float64(n), ok: true}
+	}
+	tbl.add(fmt.Sprintf("`import` of %s tasks: time", thousands(n)), "s", t.importTime.Seconds(),
+		each(func(s *subject) cell { return timeCell(s.imp, time.Second) }), twImport)
+	tbl.add(fmt.Sprintf("`import` of %s tasks: peak memory", thousands(n)), "MiB", t.importMiB,
+		each(func(s *subject) cell { return cell{median: float64(s.imp.MaxRSS) / 1024, ok: true} }), twMemory)
+
+	// timed measures a command of ours on every subject and Taskwarrior's
+	// (twArgs, if any), their runs taking turns.
+	timed := func(name string, target time.Duration, serve bool, args, twArgs []string) error {
+		fmt.Fprintf(os.Stderr, "timing %s ...\n", name)
+		var jobs []job
+		for _, s := range subjects {
+			jobs = append(jobs, job{Argv: append([]string{s.bin}, args...), Env: ourEnv(s.store), Runs: runs, Warm: 2, Serve: serve})
+		}
+		if twStore != nil && twArgs != nil {
+			jobs = append(jobs, twStore.job(twArgs, runs))
+		}
+		ss, err := measure(jobs...)
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		cells := make([]cell, len(subjects))
+		for i := range subjects {
+			cells[i] = timeCell(summarize(ss[i]), time.Millisecond)
+		}
+		var tw *cell
+		if len(ss) > len(subjects) {
+			c := timeCell(summarize(ss[len(subjects)]), time.Millisecond)
+			c.note = twStore.matches(twArgs)
+			tw = &c
+		}
+		if !serve && len(args) > 1 {
+			name += matches(subjects[0], args[1:])
+		}
+		tbl.add(name, "ms", ms(target), cells, tw)
+		return nil
+	}
+	for _, q := range []struct {
+		name         string
+		target       time.Duration
+		args, twArgs []string
+	}{
 		{"`count`", t.count, []string{"count"}, []string{"status:pending", "count"}},
 		{"`list widget item4242` (text search)", t.search, []string{"list", "widget", "item4242"}, []string{"widget", "item4242", "list"}},
 		// Taskwarrior's project:p3 also matches p30..p39 (a prefix);
 		// this is its filter for p3 and its sub-projects alone.
 		{"`list project:p3 +bug`", t.pf, []string{"list", "project:p3", "+bug"}, []string{"( project.is:p3 or project:p3. )", "+bug", "list"}},
+	} {
+		if err := timed(q.name, q.target, false, q.args, q.twArgs); err != nil {
+			return err
+		}
 	}
-	for _, q := range queries {
-		fmt.Fprintf(os.Stderr, "timing %s ...\n", q.name)
-		name := q.name
-		if len(q.args) > 1 {
-			name += matches(subjects[0], q.args[1:])
-		}
-		var twRun func() (cell, error)
-		if twStore != nil {
-			twRun = func() (cell, error) { return twStore.time(q.twArgs, runs) }
-		}
-		tbl.add(name, "ms", ms(q.target), func(s *subject) (cell, error) {
-			st, err := s.time(runs, false, q.args...)
-			return timeCell(st, time.Millisecond), err
-		}, twRun)
+	if err := timed("`serve` spawn → `initialize` answered", t.serve, true, []string{"serve"}, nil); err != nil {
+		return err
 	}
 	// The floor: starting any process at all on this machine now.
-	tbl.add("floor: `/bin/true` spawned and reaped", "ms", 0, func(*subject) (cell, error) {
-		ss, err := measure(job{Argv: []string{"/bin/true"}, Runs: runs, Warm: 2})
-		return timeCell(summarize(ss), time.Millisecond), err
-	}, nil)
-	fmt.Fprintln(os.Stderr, "timing serve ...")
-	tbl.add("`serve` spawn → `initialize` answered", "ms", ms(t.serve), func(s *subject) (cell, error) {
-		st, err := s.time(runs, true, "serve")
-		return timeCell(st, time.Millisecond), err
-	}, nil)
-	tbl.add("disk per task", "B", t.diskPerTask, func(s *subject) (cell, error) {
-		size, err := dirSize(s.store)
-		return cell{median: float64(size) / float64(n), ok: true}, err
-	}, func() (cell, error) {
-		size, err := dirSize(twStore.data)
-		return cell{median: float64(size) / float64(n), ok: true}, err
-	})
-	tbl.add("MCP `task_list` (defaults): bytes per listed task", "B", t.bytesPerListed, func(s *subject) (cell, error) {
-		size, tasks, err := mcpListBytes(s.bin, s.store)
-		if err != nil {
-			return cell{}, err
-		}
-		return cell{median: float64(size) / float64(tasks), ok: true, note: fmt.Sprintf("%d B / %d tasks", size, tasks)}, nil
-	}, nil)
-	if tbl.err != nil {
-		return tbl.err
+	ss, err := measure(job{Argv: []string{"/bin/true"}, Runs: runs, Warm: 2})
+	if err != nil {
+		return err
 	}
+	tbl.add("floor: `/bin/true` spawned and reaped", "ms", 0, []cell{timeCell(summarize(ss[0]), time.Millisecond)}, nil)
+
+	var disk, listed []cell
+	for _, s := range subjects {
+		size, err := dirSize(s.store)
+		if err != nil {
+			return err
+		}
+		disk = append(disk, cell{median: float64(size) / float64(n), ok: true})
+		size64, tasks, err := mcpListBytes(s.bin, s.store)
+		if err != nil {
+			return fmt.Errorf("%s: %w", s.label, err)
+		}
+		listed = append(listed, cell{median: float64(size64) / float64(tasks), ok: true, note: fmt.Sprintf("%d B / %d tasks", size64, tasks)})
+	}
+	tbl.add("disk per task", "B", t.diskPerTask, disk, twDisk)
+	tbl.add("MCP `task_list` (defaults): bytes per listed task", "B", t.bytesPerListed, listed, nil)
 
 	fmt.Printf("\n%s tasks (generator g%d, %s); wall times: median and minimum of %d runs (one for import), CPU: median user+system;\n",
 		thousands(n), genVersion, data, runs)
@@ -389,20 +420,10 @@ func importInto(data string, s *subject, file string, n int) error {
 	if err != nil {
 		return fmt.Errorf("import with %s: %w", s.label, err)
 	}
-	s.imp = summarize(ss)
+	s.imp = summarize(ss[0])
 	fmt.Fprintf(os.Stderr, "imported in %s, peak %.0f MiB\n", s.imp.Wall.Round(time.Millisecond), float64(s.imp.MaxRSS)/1024)
 	b, _ := json.Marshal(s.imp)
 	return os.WriteFile(record, b, 0o644)
-}
-
-// time runs our binary with args (or serve's initialize) runs times after
-// two warm-up runs.
-func (s *subject) time(runs int, serve bool, args ...string) (stat, error) {
-	ss, err := measure(job{Argv: append([]string{s.bin}, args...), Env: ourEnv(s.store), Runs: runs, Warm: 2, Serve: serve})
-	if err != nil {
-		return stat{}, err
-	}
-	return summarize(ss), nil
 }
 
 // matches says how many pending tasks a filter selects, for the figure's
@@ -519,7 +540,6 @@ type table struct {
 	tw       bool
 	head     []string
 	rows     [][]string
-	err      error
 }
 
 func newTable(subjects []*subject, tw bool) *table {
@@ -534,38 +554,25 @@ func newTable(subjects []*subject, tw bool) *table {
 	return t
 }
 
-// add measures one figure for every subject (one after the other, so that
-// a change in the machine's load touches all of them alike) and adds its row.
-func (t *table) add(name, unit string, target float64, ours func(*subject) (cell, error), tw func() (cell, error)) {
-	if t.err != nil {
-		return
-	}
-	cells := make([]cell, len(t.subjects))
-	for i, s := range t.subjects {
-		c, err := ours(s)
-		if err != nil {
-			t.err = fmt.Errorf("%s, %s: %w", name, s.label, err)
-			return
-		}
-		cells[i] = c
-	}
-	row := []string{name, "", cells[0].String(unit), ratio(cells[0].median, target)}
+// add adds a figure's row: the cells of the subjects (fewer leave the rest
+// blank) and Taskwarrior's, if measured.
+func (t *table) add(name, unit string, target float64, cells []cell, tw *cell) {
+	row := []string{name, "", cells[0].String(unit), ""}
 	if target > 0 {
-		row[1] = "< " + num(target) + " " + unit
+		row[1], row[3] = "< "+num(target)+" "+unit, ratio(cells[0].median, target)
 	}
-	for _, c := range cells[1:] {
-		row = append(row, c.String(unit), ratio(cells[0].median, c.median))
+	for i := 1; i < len(t.subjects); i++ {
+		if i < len(cells) && cells[i].ok {
+			row = append(row, cells[i].String(unit), ratio(cells[0].median, cells[i].median))
+		} else {
+			row = append(row, "", "")
+		}
 	}
 	if t.tw {
 		if tw == nil {
 			row = append(row, "", "")
 		} else {
-			c, err := tw()
-			if err != nil {
-				t.err = fmt.Errorf("%s, Taskwarrior: %w", name, err)
-				return
-			}
-			row = append(row, c.String(unit), ratio(cells[0].median, c.median))
+			row = append(row, tw.String(unit), ratio(cells[0].median, tw.median))
 		}
 	}
 	t.rows = append(t.rows, row)

@@ -61,41 +61,44 @@ func TestPercentileIsNearestRank(t *testing.T) {
 	}
 }
 
-func TestParseSamplesRejectsStrayOutput(t *testing.T) {
-	ss, err := parseSamples([]byte(`{"wall":5,"cpu":4,"maxrss_kib":3}` + "\n\n" + `{"wall":6,"cpu":4,"maxrss_kib":3}` + "\n"))
-	if err != nil || len(ss) != 2 || ss[1].Wall != 6 {
+func TestParseSamplesSortsRunsByJobAndRejectsStrayOutput(t *testing.T) {
+	out := `{"wall":5,"cpu":4,"maxrss_kib":3}` + "\n\n" + `{"job":1,"wall":7,"cpu":4,"maxrss_kib":3}` + "\n" + `{"wall":6,"cpu":4,"maxrss_kib":3}` + "\n"
+	ss, err := parseSamples([]byte(out), 2)
+	if err != nil || len(ss) != 2 || len(ss[0]) != 2 || ss[0][1].Wall != 6 || len(ss[1]) != 1 || ss[1][0].Wall != 7 {
 		t.Errorf("parseSamples = %v, %v", ss, err)
 	}
-	if _, err := parseSamples([]byte("12 34\n")); err == nil {
-		t.Error("a line that is not a sample was taken")
-	}
-	if _, err := parseSamples(nil); err == nil {
-		t.Error("no output was taken as no samples without an error")
+	for _, bad := range []string{"12 34\n", `{"job":2,"wall":1}`, ""} {
+		if _, err := parseSamples([]byte(bad), 2); err == nil {
+			t.Errorf("parseSamples took %q", bad)
+		}
 	}
 }
 
 func TestTablePrintsAlignedMarkdownWithRatios(t *testing.T) {
-	tbl := newTable([]*subject{{label: "new"}, {label: "old"}}, false)
-	values := map[string]float64{"new": 5, "old": 10}
-	tbl.add("count", "ms", 10, func(s *subject) (cell, error) {
-		return timeCell(stat{Wall: time.Duration(values[s.label] * 1e6), MinWall: 4 * time.Millisecond, CPU: 3 * time.Millisecond}, time.Millisecond), nil
-	}, nil)
+	tbl := newTable([]*subject{{label: "new"}, {label: "old"}}, true)
+	c := func(wall time.Duration) cell {
+		return timeCell(stat{Wall: wall, MinWall: 4 * time.Millisecond, CPU: 3 * time.Millisecond}, time.Millisecond)
+	}
+	tbl.add("count", "ms", 10, []cell{c(5 * time.Millisecond), c(10 * time.Millisecond)}, &cell{median: 50, ok: true, note: "7 tasks"})
+	tbl.add("floor", "ms", 0, []cell{c(2 * time.Millisecond)}, nil)
 	var b strings.Builder
 	tbl.print(&b)
 	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
-	if len(lines) != 3 {
+	if len(lines) != 4 {
 		t.Fatalf("table:\n%s", b.String())
 	}
 	for _, l := range lines[1:] {
-		if len([]rune(l)) != len([]rune(lines[0])) {
+		if len([]rune(l)) != len([]rune(lines[0])) || strings.Count(l, "|") != strings.Count(lines[0], "|") {
 			t.Errorf("the columns are not padded alike:\n%s", b.String())
 		}
 	}
-	row := lines[2]
-	for _, want := range []string{"< 10.0 ms", "5.00 ms (4.00) [3.00]", "0.50×", "10.0 ms (4.00) [3.00]"} {
-		if !strings.Contains(row, want) {
-			t.Errorf("the row lacks %q: %s", want, row)
+	for _, want := range []string{"< 10.0 ms", "5.00 ms (4.00) [3.00]", "0.50×", "10.0 ms (4.00) [3.00]", "50.0 ms (7 tasks)", "0.10×"} {
+		if !strings.Contains(lines[2], want) {
+			t.Errorf("the row lacks %q: %s", want, lines[2])
 		}
+	}
+	if strings.Contains(lines[3], "<") || strings.Contains(lines[3], "×") {
+		t.Errorf("a figure without a target got one, or a ratio: %s", lines[3])
 	}
 }
 

@@ -59,26 +59,28 @@ func taskwarrior(data, file string, n int) (*twSubject, error) {
 	if err != nil {
 		return nil, fmt.Errorf("task import: %w", err)
 	}
-	t.imp = summarize(ss)
+	t.imp = summarize(ss[0])
 	fmt.Fprintf(os.Stderr, "Taskwarrior imported in %s, peak %.0f MiB\n", t.imp.Wall.Round(time.Millisecond), float64(t.imp.MaxRSS)/1024)
 	b, _ := json.Marshal(t.imp)
 	return t, os.WriteFile(record, b, 0o644)
 }
 
-// time runs `task ARGS` runs times after two warm-up runs (the first of
+// job runs `task ARGS` runs times after two warm-up runs (the first of
 // which may also do Taskwarrior's housekeeping after the import).
-func (t *twSubject) time(args []string, runs int) (cell, error) {
-	ss, err := measure(job{Argv: t.argv(args...), Env: t.env(), Runs: runs, Warm: 2, NoMatchOK: true})
+func (t *twSubject) job(args []string, runs int) job {
+	return job{Argv: t.argv(args...), Env: t.env(), Runs: runs, Warm: 2, NoMatchOK: true}
+}
+
+// matches says how many pending tasks a list's filter selects: "3 tasks".
+func (t *twSubject) matches(args []string) string {
+	if args[len(args)-1] != "list" {
+		return ""
+	}
+	cmd := exec.Command(t.task, t.argv(append(append([]string{"status:pending"}, args[:len(args)-1]...), "count")...)[1:]...)
+	cmd.Env = append(os.Environ(), t.env()...)
+	out, err := cmd.Output()
 	if err != nil {
-		return cell{}, err
+		return ""
 	}
-	c := timeCell(summarize(ss), time.Millisecond)
-	if args[len(args)-1] == "list" {
-		cmd := exec.Command(t.task, t.argv(append(append([]string{"status:pending"}, args[:len(args)-1]...), "count")...)[1:]...)
-		cmd.Env = append(os.Environ(), t.env()...)
-		if out, err := cmd.Output(); err == nil {
-			c.note = strings.TrimSpace(string(out)) + " tasks"
-		}
-	}
-	return c, nil
+	return strings.TrimSpace(string(out)) + " tasks"
 }
