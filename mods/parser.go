@@ -3,7 +3,6 @@ package mods
 import (
 	"slices"
 	"strings"
-	"sync"
 
 	backlog "github.com/agent-backlog/backlog"
 )
@@ -138,7 +137,7 @@ func resolve(name string) (string, error) {
 		return "", nil // too short to be an abbreviation: a UDA
 	}
 	var matches []string
-	for _, a := range attributes() {
+	for _, a := range backlog.Attributes() { // a copy, but only names that are no attribute's get here
 		if strings.HasPrefix(a, name) {
 			matches = append(matches, a)
 		}
@@ -151,18 +150,6 @@ func resolve(name string) (string, error) {
 	}
 	slices.Sort(matches)
 	return "", backlog.Invalidf("ambiguous attribute %q: it could be %s", name, joinWords(matches))
-}
-
-// builtins holds the built-in attributes' names, listed once on first use
-// rather than at start-up or on each abbreviation.
-var builtins struct {
-	once  sync.Once
-	names []string
-}
-
-func attributes() []string {
-	builtins.once.Do(func() { builtins.names = backlog.Attributes() })
-	return builtins.names
 }
 
 // settable reports whether a modification may set a built-in attribute;
