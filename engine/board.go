@@ -1,7 +1,9 @@
 package engine
 
 import (
+	"cmp"
 	"context"
+	"slices"
 	"time"
 
 	backlog "github.com/agent-backlog/backlog"
@@ -34,7 +36,20 @@ type boardColumn struct {
 	rank       store.Rank // the order shown: urgency (most urgent first) or end (latest first)
 	live       bool       // one of the columns that split the live tasks
 	rest       bool       // counted as the live tasks the other live columns leave
+	// around, when set, are terms the store reads as a few index ranges
+	// that hold every task of the column. While they hold no more than
+	// smallColumn tasks, Board reads them all and keeps the column's own
+	// with the evaluator, which counts them too: a store's ranking walks
+	// the live tasks down from the most urgent, a long way for a column
+	// whose tasks rank low (blocked ones above all), and counting the
+	// column's terms in SQL is a pass of its own.
+	around string
 }
+
+// smallColumn is the most tasks Board reads whole for a column with
+// around terms; past it, the store ranks and counts. A variable for the
+// tests of the other way.
+var smallColumn = 1000
 
 // order is the column's order as sort keys; ties go by id.
 func (c boardColumn) order() []SortKey {
@@ -59,8 +74,9 @@ func (c boardColumn) order() []SortKey {
 var boardColumns = []boardColumn{
 	{key: "ready", terms: "+READY -ACTIVE -CLAIMED", live: true, rest: true},
 	{key: "active", terms: "+ACTIVE or +CLAIMED", live: true},
-	{key: "blocked", terms: "+BLOCKED -ACTIVE -CLAIMED", live: true},
-	{key: "waiting", terms: "( status:waiting or ( status:pending scheduled.after:now ) ) -BLOCKED -ACTIVE -CLAIMED", live: true},
+	{key: "blocked", terms: "+BLOCKED -ACTIVE -CLAIMED", live: true, around: "+BLOCKED"},
+	{key: "waiting", terms: "( status:waiting or ( status:pending scheduled.after:now ) ) -BLOCKED -ACTIVE -CLAIMED", live: true,
+		around: "status:waiting or ( status:pending scheduled.after:now )"},
 	{key: "done", terms: "status:completed end:today", rank: store.RankEnd},
 }
 
@@ -78,80 +94,34 @@ func (e *Engine) Board(ctx context.Context, opts BoardOptions) ([]BoardColumn, e
 	}
 	var out []BoardColumn
 	err := e.store.Read(ctx, func(tx store.Tx) error {
-		now := e.Now()
-		user, err := parseFilter(ctx, tx, opts.Filter, now)
-		if err != nil {
+		b := &boardRead{tx: tx, now: e.Now(), limit: opts.Limit}
+		var err error
+		if b.user, err = parseFilter(ctx, tx, opts.Filter, b.now); err != nil {
 			return err
 		}
-		// under is a column's terms under the board's filter, as the
-		// text "( filter ) terms" parses.
-		under := func(terms string) (filter.Expr, error) {
-			x, err := filter.Parse(terms, filter.Options{Now: now})
-			if err != nil {
-				return nil, err // a bug of the terms above, found by any test
-			}
-			if user != nil {
-				x = &filter.BinaryExpr{X: &filter.ParenExpr{X: user}, Op: filter.AND, Y: x}
-			}
-			return x, nil
-		}
-		g, err := tx.Graph(ctx)
-		if err != nil {
+		if b.graph, err = tx.Graph(ctx); err != nil {
 			return err
 		}
 		out = make([]BoardColumn, len(boardColumns))
 		rest := -1   // the column whose count is what the others leave
 		counted := 0 // the live tasks the other columns hold
 		for i, c := range boardColumns {
-			x, err := under(c.terms)
+			col, total, err := b.column(ctx, c)
 			if err != nil {
 				return err
 			}
-			q := store.Query{Filter: x, Now: now}
-			if opts.Limit > 0 {
-				q.Top, q.Rank = opts.Limit+listSlack, c.rank
-			}
-			col := BoardColumn{Key: c.key}
-			capped := false // the store may have stopped at Top
-			for {
-				tasks, err := tx.Select(ctx, q)
-				if err != nil {
-					return err
-				}
-				col.Tasks = view(tasks, g, now)
-				sortTasks(col.Tasks, c.order())
-				capped = q.Top > 0 && len(tasks) >= q.Top
-				if !capped || c.rank != store.RankEnd || !col.Tasks[opts.Limit-1].End.Equal(col.Tasks[len(col.Tasks)-1].End) {
-					break
-				}
-				// The last task shown was done in the same second as
-				// the last the store returned: the store may have picked
-				// any of those, and the column shows the first of them
-				// by id, so it reads them all (rare: a bulk done).
-				q.Top = 0
-			}
-			total := len(col.Tasks)
 			switch {
-			case !capped:
-			case c.rest:
+			case total < 0:
 				rest = i
-			default:
-				if total, err = tx.Count(ctx, store.Query{Filter: x, Now: now}); err != nil {
-					return err
-				}
-			}
-			if c.live && !c.rest {
+			case c.live:
 				counted += total
-			}
-			if opts.Limit > 0 && len(col.Tasks) > opts.Limit {
-				col.Tasks, col.More = col.Tasks[:opts.Limit], total-opts.Limit
 			}
 			out[i] = col
 		}
 		if rest < 0 {
 			return nil
 		}
-		live, err := liveCount(ctx, tx, user, under, now)
+		live, err := b.liveCount(ctx)
 		if err != nil {
 			return err
 		}
@@ -164,12 +134,157 @@ func (e *Engine) Board(ctx context.Context, opts BoardOptions) ([]BoardColumn, e
 	return out, nil
 }
 
+// boardRead is one reading of the board: its transaction, clock, filter,
+// dependency graph and cap.
+type boardRead struct {
+	tx    store.Tx
+	now   time.Time
+	user  filter.Expr // the board's filter; nil for none
+	graph backlog.Graph
+	limit int
+}
+
+// under is terms under the board's filter, as "( filter ) terms" parses.
+func (b *boardRead) under(terms string) filter.Expr {
+	x, err := filter.Parse(terms, filter.Options{Now: b.now})
+	if err != nil {
+		panic("engine: the board's terms do not parse: " + err.Error()) // fixed above; any test finds it
+	}
+	if b.user != nil {
+		x = &filter.BinaryExpr{X: &filter.ParenExpr{X: b.user}, Op: filter.AND, Y: x}
+	}
+	return x
+}
+
+// column reads a column, capped, and how many tasks it holds in all; -1
+// for the rest column when the store stopped at the cap, which Board
+// counts from the others.
+func (b *boardRead) column(ctx context.Context, c boardColumn) (BoardColumn, int, error) {
+	col := BoardColumn{Key: c.key}
+	x := b.under(c.terms)
+	tasks, capped, err := b.small(ctx, c, x)
+	if err != nil {
+		return col, 0, err
+	}
+	if tasks == nil {
+		if tasks, capped, err = b.ranked(ctx, c, x); err != nil {
+			return col, 0, err
+		}
+	}
+	total := len(tasks)
+	switch {
+	case !capped:
+	case c.rest:
+		total = -1
+	default:
+		if total, err = b.tx.Count(ctx, store.Query{Filter: x, Now: b.now}); err != nil {
+			return col, 0, err
+		}
+	}
+	col.Tasks = b.first(tasks, c)
+	if b.limit > 0 && len(tasks) > b.limit {
+		col.More = max(0, total-b.limit)
+	}
+	return col, total, nil
+}
+
+// first orders a column's tasks as it shows them (as sortTasks would
+// order their views by the column's order) and returns the views of the
+// first limit: a view is a copy of the task, and a column read whole may
+// hold a thousand.
+func (b *boardRead) first(tasks []*backlog.Task, c boardColumn) []*backlog.Task {
+	key := c.order()[0]
+	urgency := make([]float64, len(tasks))
+	if key.Field == "urgency" {
+		for i, t := range tasks {
+			urgency[i] = backlog.Urgency(t, b.now, b.graph.Blocked(t), b.graph.Blocking(t))
+		}
+	}
+	order := make([]int, len(tasks))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(i, j int) int {
+		x, y := tasks[i], tasks[j]
+		var by int
+		if key.Field == "urgency" {
+			by = -cmp.Compare(urgency[i], urgency[j])
+		} else {
+			by = compareBy(x, y, key)
+		}
+		if by != 0 {
+			return by
+		}
+		return cmp.Compare(x.ID, y.ID)
+	})
+	if b.limit > 0 && len(order) > b.limit {
+		order = order[:b.limit]
+	}
+	shown := make([]*backlog.Task, len(order))
+	for n, i := range order {
+		shown[n] = tasks[i]
+	}
+	return view(shown, b.graph, b.now)
+}
+
+// small reads every task of a column with around terms whose tasks are
+// few, keeping those x selects; nil when the column has no such terms or
+// they hold too many.
+func (b *boardRead) small(ctx context.Context, c boardColumn, x filter.Expr) ([]*backlog.Task, bool, error) {
+	if c.around == "" || b.limit == 0 {
+		return nil, false, nil
+	}
+	q := store.Query{Filter: b.under(c.around), Now: b.now}
+	n, err := b.tx.Count(ctx, q)
+	if err != nil || n > smallColumn {
+		return nil, false, err
+	}
+	all, err := b.tx.Select(ctx, q)
+	if err != nil {
+		return nil, false, err
+	}
+	match := filter.Compile(x, filter.Env{Now: b.now, Graph: b.graph})
+	tasks := make([]*backlog.Task, 0, len(all))
+	for _, t := range all {
+		if match(t) {
+			tasks = append(tasks, t)
+		}
+	}
+	return tasks, false, nil
+}
+
+// ranked reads the first tasks of a column in its order, with slack, and
+// reports whether the store may have stopped there. A column ordered by
+// when its tasks were done reads them all when the last it shows was done
+// in the same second as the last the store returned: the store may have
+// picked any of those, and the column shows the first of them by id (rare:
+// a bulk done).
+func (b *boardRead) ranked(ctx context.Context, c boardColumn, x filter.Expr) ([]*backlog.Task, bool, error) {
+	q := store.Query{Filter: x, Now: b.now}
+	if b.limit > 0 {
+		q.Top, q.Rank = b.limit+listSlack, c.rank
+	}
+	tasks, err := b.tx.Select(ctx, q)
+	if err != nil || q.Top == 0 || len(tasks) < q.Top {
+		return tasks, false, err
+	}
+	if c.rank == store.RankEnd {
+		ends := slices.SortedFunc(slices.Values(tasks), func(a, b *backlog.Task) int { return b.End.Compare(a.End) })
+		if ends[b.limit-1].End.Equal(ends[len(ends)-1].End) {
+			q.Top = 0
+			tasks, err = b.tx.Select(ctx, q)
+			return tasks, false, err
+		}
+	}
+	return tasks, true, nil
+}
+
 // liveCount counts the live tasks under the board's filter: from the
 // store's tally by status when there is no filter (SQLite keeps a count
 // of each status, so that is a read of a few rows), else in the store.
-func liveCount(ctx context.Context, tx store.Tx, user filter.Expr, under func(string) (filter.Expr, error), now time.Time) (int, error) {
-	if user == nil {
-		tally, err := tx.Tally(ctx, store.Query{Now: now}, store.TallyStatus, 0)
+func (b *boardRead) liveCount(ctx context.Context) (int, error) {
+	if b.user == nil {
+		tally, err := b.tx.Tally(ctx, store.Query{Now: b.now}, store.TallyStatus, 0)
 		if err != nil {
 			return 0, err
 		}
@@ -181,9 +296,5 @@ func liveCount(ctx context.Context, tx store.Tx, user filter.Expr, under func(st
 		}
 		return n, nil
 	}
-	x, err := under(liveTerms)
-	if err != nil {
-		return 0, err
-	}
-	return tx.Count(ctx, store.Query{Filter: x, Now: now})
+	return b.tx.Count(ctx, store.Query{Filter: b.under(liveTerms), Now: b.now})
 }

@@ -170,6 +170,14 @@ func TestBoardReadsWhatTheListsOfItsColumnsRead(t *testing.T) {
 					if err != nil {
 						t.Fatalf("board %q, limit %d: %v", f, limit, err)
 					}
+					// Every column ranked and counted by the store, as
+					// when its tasks are many.
+					restore := engine.SetSmallColumn(0)
+					ranked, err := e.Board(ctx, engine.BoardOptions{Filter: f, Limit: limit})
+					restore()
+					if err != nil {
+						t.Fatalf("board %q, limit %d, ranked: %v", f, limit, err)
+					}
 					if len(cols) != len(boardLists) {
 						t.Fatalf("the board has %d columns, want %d", len(cols), len(boardLists))
 					}
@@ -182,10 +190,11 @@ func TestBoardReadsWhatTheListsOfItsColumnsRead(t *testing.T) {
 						if err != nil {
 							t.Fatal(err)
 						}
-						got := cols[i]
-						if got.Key != want.key || !slices.Equal(ids(got.Tasks), ids(l.Tasks)) || got.More != l.More {
-							t.Errorf("board %q, limit %d: column %s shows %v and %d more; its list %v and %d more",
-								f, limit, got.Key, ids(got.Tasks), got.More, ids(l.Tasks), l.More)
+						for _, got := range []engine.BoardColumn{cols[i], ranked[i]} {
+							if got.Key != want.key || !slices.Equal(ids(got.Tasks), ids(l.Tasks)) || got.More != l.More {
+								t.Errorf("board %q, limit %d: column %s shows %v and %d more; its list %v and %d more",
+									f, limit, got.Key, ids(got.Tasks), got.More, ids(l.Tasks), l.More)
+							}
 						}
 					}
 				}

@@ -11,16 +11,19 @@
 package board
 
 import (
+	"bytes"
 	"context"
 	"embed"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"html/template"
 	"io/fs"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	backlog "github.com/agent-backlog/backlog"
@@ -144,15 +147,36 @@ func (s *server) render(w http.ResponseWriter, name string, p *page) {
 }
 
 func (s *server) renderStatus(w http.ResponseWriter, status int, name string, p *page) {
-	var b strings.Builder
-	if err := s.pages[name].ExecuteTemplate(&b, "layout", p); err != nil {
+	b := pageBuffers.Get().(*bytes.Buffer)
+	defer func() {
+		if b.Cap() <= 1<<20 {
+			b.Reset()
+			pageBuffers.Put(b)
+		}
+	}()
+	if err := s.pages[name].ExecuteTemplate(b, "layout", p); err != nil {
 		http.Error(w, "the page could not be rendered: "+err.Error(), http.StatusInternalServerError)
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	_, _ = w.Write([]byte(b.String()))
+	_, _ = w.Write(b.Bytes())
+}
+
+// pageBuffers hold pages while they are rendered (a page is written whole
+// or not at all, so that a template error is an error page), kept for the
+// next page up to a size.
+var pageBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// fragment renders one template of a page's set on its own, for HTML
+// that Go code puts together with more (cardsHTML).
+func (s *server) fragment(page, name string, data any) (template.HTML, error) {
+	var b strings.Builder
+	if err := s.pages[page].ExecuteTemplate(&b, name, data); err != nil {
+		return "", fmt.Errorf("the page could not be rendered: %w", err)
+	}
+	return template.HTML(b.String()), nil // #nosec: written by html/template
 }
 
 // engine returns the engine for a request, or writes the error page.

@@ -144,3 +144,20 @@ func TestBoardPageStaysSmallOnALargeBacklog(t *testing.T) {
 }
 
 func bytesContains(b []byte, s string) bool { return strings.Contains(string(b), s) }
+
+// The other pages on the same backlog: a task with a dependency, the
+// agents (500 claims) and the projects (40, with their charts).
+//
+//	go test ./web/board -run '^$' -bench 'Page$' -benchtime 20x
+
+func BenchmarkTaskPage(b *testing.B) {
+	benchPage(b, largeBoard(b, largeBacklog), "/tasks/3")
+}
+
+func BenchmarkAgentsPage(b *testing.B) {
+	benchPage(b, largeBoard(b, largeBacklog), "/agents")
+}
+
+func BenchmarkProjectsPage(b *testing.B) {
+	benchPage(b, largeBoard(b, largeBacklog), "/projects")
+}

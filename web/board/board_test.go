@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"html/template"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -436,5 +437,46 @@ func TestThrottleSendsTheFirstChangeAndTheLastOfABurst(t *testing.T) {
 	}
 	if got := run(time.Hour, []int64{1, 2, 3}, true, -1); len(got) != 2 || got[0] != 1 || got[1] != 3 {
 		t.Errorf("a burst of 1..3 and the feed's end went on as %v, want [1 3]", got)
+	}
+}
+
+// cardTemplate is how the board's template wrote a card before cardsHTML
+// took it over: the reference that cardsHTML must match byte for byte.
+const cardTemplate = `{{define "hidden"}}{{with .CSRF}}<input type="hidden" name="csrf_token" value="{{.}}">{{end}}<input type="hidden" name="back" value="{{.Self}}">{{end}}` +
+	`{{define "cards"}}{{$p := .Page}}{{range .Cards}}{{$ref := .Ref}}<li class="card" id="task-{{.Ref}}" draggable="true" data-ref="{{.Ref}}">
+<div class="card-head"><a class="ref" href="/tasks/{{.Ref}}">#{{.Ref}}</a>{{if .Priority}} <span class="pri pri-{{.Priority}}" title="Priority {{.Priority}}">{{.Priority}}</span>{{end}}{{if .Doc}} <span class="badge" title="Has a doc">doc</span>{{end}} <span class="urgency" title="Urgency">{{.Urgency}}</span></div>
+<a class="desc" href="/tasks/{{.Ref}}">{{.Description}}</a>
+<div class="meta">{{if .Project}}<span class="project">{{.Project}}</span> {{end}}{{range .Tags}}<span class="tag">+{{.}}</span> {{end}}{{if .Due}}<span class="due{{if .Overdue}} overdue{{end}}">due {{.Due}}{{if .Overdue}}, overdue{{end}}</span> {{end}}{{if .Agent}}<span class="agent">held by {{.Agent}}</span>{{end}}</div>
+{{if .Actions}}<form class="acts" method="post" action="/tasks/{{.Ref}}/done">{{template "hidden" $p}}{{range .Actions}}<button type="submit" formaction="/tasks/{{$ref}}/{{.}}" aria-label="{{label .}} task {{$ref}}">{{label .}}</button>{{end}}</form>{{end}}
+</li>
+{{end}}{{end}}`
+
+// TestCardsAreWrittenAsTheTemplateWouldWriteThem writes cards holding
+// every character HTML gives a meaning to, and bytes that are not UTF-8,
+// in every field, with cardsHTML and with the template it replaces, and
+// compares the two.
+func TestCardsAreWrittenAsTheTemplateWouldWriteThem(t *testing.T) {
+	ref := template.Must(template.New("ref").Funcs(template.FuncMap{"label": actionLabel}).Parse(cardTemplate))
+	nasty := []string{`<script>alert(1)</script>`, `" onmouseover="alert(1)`, `' x='`, "a+b & c > d", "nul\x00byte", "bad \xff\xfe utf-8", "é ☃ \U0001F600", `javascript:alert(1)`}
+	var cards []card
+	for i, s := range nasty {
+		cards = append(cards, card{
+			Ref: fmt.Sprint(i + 1), Description: s, Project: s, Priority: s, Tags: []string{s, "ok"}, Due: s,
+			Overdue: i%2 == 0, Agent: s, Doc: i%3 == 0, Urgency: s, Actions: [][]string{nil, {"start", "done"}, {"stop", "release", "done"}}[i%3],
+		})
+	}
+	cards = append(cards, card{Ref: "1a2b3c4d", Description: "a task known by its UUID", Urgency: "0.0", Actions: []string{"done"}})
+	for _, p := range []*page{{CSRF: `tok"en<>`, Self: `/?filter=a"b<c>&d`}, {Self: "/"}} {
+		var want strings.Builder
+		if err := ref.ExecuteTemplate(&want, "cards", map[string]any{"Page": p, "Cards": cards}); err != nil {
+			t.Fatal(err)
+		}
+		var hidden strings.Builder
+		if err := ref.ExecuteTemplate(&hidden, "hidden", p); err != nil {
+			t.Fatal(err)
+		}
+		if got := string(cardsHTML(cards, template.HTML(hidden.String()))); got != want.String() {
+			t.Errorf("cardsHTML writes\n%s\nthe template\n%s", got, want.String())
+		}
 	}
 }

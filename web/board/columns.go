@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"html/template"
 	"net/http"
 	"strings"
 
@@ -36,7 +37,8 @@ var columns = []columnDef{
 type column struct {
 	Key, Title, Empty string
 	Cards             []card
-	More              int // tasks past the cap
+	CardsHTML         template.HTML // the cards, written by cardsHTML
+	More              int           // tasks past the cap
 }
 
 // boardBody is the board page's data.
@@ -66,6 +68,14 @@ func (s *server) boardPage(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.fail(w, r, e, err)
 		return
+	}
+	hidden, err := s.fragment("board", "hidden", p)
+	if err != nil {
+		s.fail(w, r, e, err)
+		return
+	}
+	for i := range body.Columns {
+		body.Columns[i].CardsHTML = cardsHTML(body.Columns[i].Cards, hidden)
 	}
 	p.Body = body
 	status := http.StatusOK

@@ -18,7 +18,6 @@ const htmxConfig = `{"allowEval":false,"allowScriptTags":false,"includeIndicator
 // funcs are the templates' functions.
 func funcs() template.FuncMap {
 	return template.FuncMap{
-		"label":      actionLabel,
 		"add":        func(a, b int) int { return a + b },
 		"priorities": func() []string { return []string{"", "L", "M", "H"} },
 		"htmxConfig": func() string { return htmxConfig },
