@@ -168,6 +168,21 @@ func runS3(_, runs int, keep string) error {
 		add(fmt.Sprintf("backlog list, unchanged, %d tasks (a process)", n), median(cliReads), 20*time.Millisecond)
 		sizes = append(sizes, fmt.Sprintf("object of %d tasks: %.0f KB, %.0f bytes per task", n, float64(size)/1024, float64(size)/float64(n)))
 	}
+	// What a process costs here before it touches any store.
+	var base []time.Duration
+	if err := os.MkdirAll(filepath.Join(dir, "empty"), 0o700); err != nil {
+		return err
+	}
+	for range runs {
+		cmd := exec.Command(bin, "list")
+		cmd.Env = append(os.Environ(), "BACKLOG_BACKEND=sqlite", "TASKDATA="+filepath.Join(dir, "empty"), "BACKLOG_NAMESPACE=")
+		t0 := time.Now()
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("backlog list on SQLite: %v: %s", err, out)
+		}
+		base = append(base, time.Since(t0))
+	}
+	add("backlog list, empty SQLite backlog (a process, to compare)", median(base), 20*time.Millisecond)
 	fmt.Println()
 	printFigures(figs)
 	for _, s := range sizes {

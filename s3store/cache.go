@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -23,17 +22,15 @@ import (
 //	lock        flocked by the process working on the cache
 //	backlog.db  the object as the bucket had it at the ETag in etag
 //	etag        that ETag, or "absent" when the bucket had no object
-//	work.db     a write's working copy, until S3 takes it or refuses it
 //	fetch.db    an object being downloaded
 //
-// backlog.db is replaced only by a rename, and etag is removed before and
-// written after it, so that a crash at any instant leaves either a copy
-// that matches its ETag or no ETag (the next command then fetches the
-// object whole).
+// etag is removed before backlog.db changes (a download replacing it, a
+// write running on it) and written once the copy matches the bucket again,
+// so that a crash at any instant leaves either a copy that matches its
+// ETag or no ETag, and the next command then fetches the object whole.
 const (
 	dbName    = "backlog.db"
 	etagName  = "etag"
-	workName  = "work.db"
 	fetchName = "fetch.db"
 	absentTag = "absent"
 )
@@ -230,58 +227,11 @@ func (c *cache) setAbsent() error {
 	return c.setState(absentTag)
 }
 
-// workCopy prepares the working copy of a write: a copy of the cached
-// file when the object exists, no file when it does not (SQLite then
-// creates a new backlog).
-func (c *cache) workCopy(exists bool) (string, error) {
-	work := filepath.Join(c.dir, workName)
-	c.removeWork()
-	if !exists {
-		return work, nil
-	}
-	if err := copyFile(c.db(), work); err != nil {
-		c.removeWork()
-		return "", c.failure("copy", err)
-	}
-	return work, nil
-}
-
-// removeWork deletes the working copy and what SQLite keeps beside it.
-func (c *cache) removeWork() {
-	work := filepath.Join(c.dir, workName)
-	os.Remove(work)
-	removeSidecars(work)
-}
-
-// promote makes the working copy, which S3 now holds at tag, the cached
-// copy. It needs no sync of its own: closing the SQLite store checkpointed
-// the copy, and a checkpoint syncs the database file.
-func (c *cache) promote(work, tag string) error {
-	return c.install(work, tag)
-}
-
 // removeSidecars deletes the files SQLite keeps beside a database.
 func removeSidecars(db string) {
 	for _, suffix := range []string{"-wal", "-shm", "-journal", "-writer.lock"} {
 		os.Remove(db + suffix)
 	}
-}
-
-func copyFile(from, to string) error {
-	in, err := os.Open(from)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.OpenFile(to, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
 }
 
 func syncFile(path string) error {

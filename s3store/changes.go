@@ -65,12 +65,18 @@ func (s *Store) newest(ctx context.Context, tag string, seq int64) (int64, strin
 		return 0, "", err
 	}
 	defer st.Close()
-	// The SQLite store's own feed reports its newest number at once.
+	// The SQLite store's own feed reports its newest number at once. Its
+	// connection must be closed before the cache is let go: a write that
+	// then finds it open could not fold its log into the file.
 	sub, cancel := context.WithCancel(ctx)
 	defer cancel()
 	feed, err := st.Changes(sub)
 	if err != nil {
 		return 0, "", err
 	}
-	return <-feed, now, nil
+	newest := <-feed
+	cancel()
+	for range feed { // closed once its connection is
+	}
+	return newest, now, nil
 }

@@ -9,19 +9,19 @@
 //
 //  1. fetch the object only if its ETag changed (GET with If-None-Match on
 //     the cached ETag);
-//  2. run the command in one SQLite transaction: a read on the cached copy,
-//     a write on a working copy of it;
-//  3. for a write that changed something, upload the working copy with
-//     If-Match on the ETag it started from (If-None-Match: * for the first
-//     write), and only once S3 has taken it make it the cached copy.
+//  2. run the command in one SQLite transaction on the cached copy;
+//  3. for a write that changed something, upload the copy with If-Match on
+//     the ETag it started from (If-None-Match: * for the first write); the
+//     copy counts as the object's version only once S3 has taken it.
 //
 // A write whose upload S3 refuses because another machine wrote first (412)
-// throws its working copy away, fetches the new object and runs the command
+// throws its result away, fetches the new object and runs the command
 // again, a bounded number of times with growing random pauses; then the
 // command fails with "the backlog is busy" and nothing was changed. A read
-// never uploads. The cache is never ahead of the bucket: a crash, a refused
-// or a failed upload leaves the cached copy as the bucket had it, and the
-// next command fetches whatever the bucket holds.
+// never uploads. The cache is never ahead of the bucket: while a write runs
+// the cached copy has no ETag, so that a crash, a refused or a failed
+// upload leaves a copy no command trusts, and the next one fetches
+// whatever the bucket holds.
 package s3store
 
 import (
@@ -204,33 +204,47 @@ func (s *Store) tryWrite(ctx context.Context, fn func(store.Tx) error) error {
 	if err != nil {
 		return err
 	}
-	work, err := s.cache.workCopy(etag != "")
+	// The command runs on the cached copy itself, which is therefore
+	// unknown from here on (no ETag) until S3 takes the change or the
+	// command proves to have changed nothing: a crash, a refusal or a
+	// failed upload leaves a copy the next command does not trust, and
+	// fetches again. (A working copy would keep the cache valid through
+	// a failure, but copying the whole file and syncing it all to disk
+	// at every write costs more than the rare fetch after a failure.)
+	db := s.cache.db()
+	s.cache.forget()
+	unchanged := func() error {
+		if etag == "" {
+			return s.cache.setState(absentTag)
+		}
+		return s.cache.setState(etag)
+	}
+	st, err := s.openSQLite(ctx, db)
 	if err != nil {
 		return err
 	}
-	defer s.cache.removeWork()
-	st, err := s.openSQLite(ctx, work)
-	if err != nil {
-		return err
-	}
-	before := walSize(work)
+	before := walSize(db)
 	err = st.Write(ctx, fn)
-	changed := walSize(work) > before
-	if cerr := st.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil || !changed {
+	changed := walSize(db) > before
+	cerr := st.Close()
+	switch {
+	case cerr != nil:
+		return cerr
+	case err != nil || !changed:
+		// Rolled back, or nothing written: the copy is as it was.
+		if serr := unchanged(); serr != nil && err == nil {
+			err = s.cache.failure("update", serr)
+		}
 		return err
-	}
-	if walSize(work) > 0 {
+	case walSize(db) > 0:
 		// Closing did not fold the log into the file, which alone is
 		// uploaded: it would lack the change.
-		return backlog.Environmentf(nil, "cannot save the change to the backlog %s: SQLite left its working copy %s with a write-ahead log", s.name, work)
+		return backlog.Environmentf(nil, "cannot save the change to the backlog %s: SQLite left its cached copy %s with a write-ahead log", s.name, db)
 	}
 	s.encOnce.Do(func() { s.enc = newEncoder() })
-	body, err := compressFile(s.enc, work)
+	body, err := compressFile(s.enc, db)
 	if err != nil {
-		return s.cache.failure("read the working copy", err)
+		return s.cache.failure("read", err)
 	}
 	cond := s3api.Condition{IfMatch: etag}
 	if etag == "" {
@@ -243,11 +257,9 @@ func (s *Store) tryWrite(ctx context.Context, fn func(store.Tx) error) error {
 	case err != nil:
 		return s.uploadFailure(err)
 	}
-	if err := s.cache.promote(work, newTag); err != nil {
-		// S3 holds the change; the cache is merely behind, and the
-		// next command fetches it.
-		s.cache.forget()
-	}
+	// S3 holds the change: the copy is its version. Should the ETag not
+	// be written, the next command merely fetches the object again.
+	s.cache.setState(newTag)
 	s.notify()
 	return nil
 }
