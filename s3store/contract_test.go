@@ -13,12 +13,14 @@ import (
 
 // TestContract runs the store contract on a backlog kept in gofakes3.
 func TestContract(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, backend(s3test.Fake(t)))
 }
 
 // TestEngineContract runs the engine's contract suite on a backlog kept in
 // gofakes3.
 func TestEngineContract(t *testing.T) {
+	t.Parallel() // some minutes of writes, mostly waiting: beside the other slow tests
 	srv := s3test.Fake(t)
 	enginetest.Run(t, func(t *testing.T) store.Store { return open(t, srv, s3test.Key("engine"), t.TempDir()) })
 }
@@ -29,6 +31,7 @@ func TestEngineContract(t *testing.T) {
 // store's to meet, and the engine's hundreds of writes a scenario would
 // only repeat it, slowly.
 func TestContractOnVersitygw(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, backend(s3test.Real(t)))
 }
 

@@ -98,6 +98,7 @@ func (p *process) export() []exportedTask {
 // S3-compatible server the environment names (versitygw in CI), else on
 // gofakes3: some 500 processes, too slow to run twice.
 func TestFourMachinesAddingAndClaimingAtOnceLoseNothing(t *testing.T) {
+	t.Parallel()
 	if os.Getenv(s3test.EnvEndpoint) != "" || os.Getenv(s3test.EnvRequire) == "1" {
 		fourMachines(t, s3test.Proxied(t, s3test.Real(t)))
 		return

@@ -21,6 +21,7 @@ import (
 func TestBackupAndRestore(t *testing.T) {
 	for _, backend := range []string{"sqlite", "postgres", "s3"} {
 		t.Run(backend, func(t *testing.T) {
+			t.Parallel()
 			srv := s3test.Fake(t)
 			for _, bucket := range []string{"backups", "live"} {
 				c, err := s3api.New(s3api.Config{Endpoint: srv.URL, Bucket: bucket, PathStyle: true,
