@@ -85,7 +85,7 @@ func (s *Store) download(body io.Reader, path string) error {
 	case src.err != nil:
 		return s.requestFailure(&s3api.Error{Op: "GET", Bucket: s.client.Bucket(), Key: s.opts.Key, Err: src.err, Network: true}, "read")
 	case errors.Is(err, errDamaged):
-		return backlog.Environmentf(err, "the backlog %s is damaged (it is not a zstd-compressed SQLite database): restore it from a backup with backlog restore --from s3://BUCKET/KEY", s.name)
+		return backlog.Environmentf(err, "the backlog %s is damaged (it is not a zstd-compressed SQLite database): delete the object, then restore a backup into it with backlog restore --from s3://BUCKET/KEY", s.name)
 	}
 	return s.cache.failure("write", err)
 }
