@@ -21,6 +21,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -79,12 +80,21 @@ func runClaimers(_, _ int, _ string) error {
 	}
 
 	addrs := make([]string, *serversN)
+	servers := make([]*exec.Cmd, 0, *serversN)
+	stopAll := func() (cpu time.Duration) {
+		for _, srv := range servers {
+			cpu += stopServer(srv)
+		}
+		servers = nil
+		return cpu
+	}
+	defer stopAll()
 	for i := range addrs {
 		srv, addr, err := startServer(s.bin, work, env)
 		if err != nil {
 			return err
 		}
-		defer stopServer(srv)
+		servers = append(servers, srv)
 		addrs[i] = addr
 	}
 
@@ -98,7 +108,6 @@ func runClaimers(_, _ int, _ string) error {
 		if sessions[i], err = c.Connect(ctx, tr, nil); err != nil {
 			return fmt.Errorf("claimer %d: connecting: %w", i, err)
 		}
-		defer sessions[i].Close()
 	}
 
 	var (
@@ -110,6 +119,7 @@ func runClaimers(_, _ int, _ string) error {
 		wg      sync.WaitGroup
 	)
 	fmt.Fprintln(os.Stderr, "claiming ...")
+	self0 := selfCPU()
 	t0 := time.Now()
 	for i, cs := range sessions {
 		agent := fmt.Sprintf("claimer-%d", i)
@@ -152,6 +162,11 @@ func runClaimers(_, _ int, _ string) error {
 	}
 	wg.Wait()
 	elapsed := time.Since(t0)
+	clientCPU := selfCPU() - self0
+	for _, cs := range sessions {
+		cs.Close()
+	}
+	serverCPU := stopAll() // the servers' whole lives: start, import excluded, and the run
 
 	dups := 0
 	for _, k := range claimed {
@@ -174,6 +189,7 @@ func runClaimers(_, _ int, _ string) error {
 		{"duplicate claims", "0", fmt.Sprint(dups), ""},
 		{"errors", "0", fmt.Sprint(len(errs)), ""},
 		{"elapsed", "", elapsed.Round(time.Millisecond).String(), ""},
+		{"CPU per claim + done: the servers / the claimers' MCP clients", "", perClaim(serverCPU, len(claims)) + " / " + perClaim(clientCPU, len(claims)), ""},
 	}
 	tbl.print(os.Stdout)
 	for i, e := range errs {
@@ -313,8 +329,27 @@ func startServer(bin, dir string, env []string) (*exec.Cmd, string, error) {
 	return nil, "", fmt.Errorf("backlog serve --http %s did not listen within 30 s", addr)
 }
 
-// stopServer interrupts a server this program started and waits for it.
-func stopServer(cmd *exec.Cmd) {
+// perClaim is CPU time divided among n claims, in milliseconds.
+func perClaim(cpu time.Duration, n int) string {
+	if n == 0 {
+		return "-"
+	}
+	return num(ms(cpu)/float64(n)) + " ms"
+}
+
+// selfCPU is the CPU time this process has used (the claimers' side: the
+// MCP clients and their HTTP).
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// stopServer interrupts a server this program started, waits for it and
+// returns the CPU time it used.
+func stopServer(cmd *exec.Cmd) time.Duration {
 	cmd.Process.Signal(os.Interrupt)
 	done := make(chan struct{})
 	go func() { cmd.Wait(); close(done) }()
@@ -324,4 +359,8 @@ func stopServer(cmd *exec.Cmd) {
 		cmd.Process.Kill()
 		<-done
 	}
+	if cmd.ProcessState == nil {
+		return 0
+	}
+	return cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 }
